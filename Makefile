@@ -1,0 +1,75 @@
+# Territoires Lab — the two commands: `make run` and `make test`.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV   := .venv
+PY     := $(VENV)/bin/python
+MANAGE := $(PY) manage.py
+# `sudo` only when not root and available; CI and the dev machines run as root.
+SUDO   := $(shell [ "$$(id -u)" = 0 ] || command -v sudo >/dev/null && echo sudo)
+APT    := DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get
+
+.PHONY: help install run test lint test-sqlite test-postgres system-deps test-system-deps \
+        messages serve clean
+
+help:
+	@echo "make run   — installe, migre SQLite, charge la démo et sert http://127.0.0.1:8000"
+	@echo "make test  — installe ce qu'il faut et lance toute la suite (SQLite puis PostgreSQL)"
+
+# --- install ------------------------------------------------------------------
+
+system-deps:  ## gettext compiles the translations
+	@command -v msgfmt >/dev/null || { $(APT) update -qq && $(APT) install -y -qq gettext >/dev/null; }
+
+$(VENV)/.installed: pyproject.toml
+	@test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e ".[dev]"
+	@touch $@
+
+install: system-deps $(VENV)/.installed
+	$(MANAGE) compilemessages --ignore=.venv -v0
+
+# --- run ----------------------------------------------------------------------
+
+# Development only: DEBUG on, demo accounts exempt from the MFA that staff
+# and coaches need everywhere else, e-mails printed in the console.
+RUN_ENV := DEBUG=1 MFA_EXEMPT_DEMO_ACCOUNTS=1
+
+run: install
+	$(RUN_ENV) $(MANAGE) migrate --no-input -v0
+	$(RUN_ENV) $(MANAGE) seed_demo
+	$(RUN_ENV) $(MANAGE) runserver 127.0.0.1:8000
+
+# --- test ---------------------------------------------------------------------
+
+test-system-deps:  ## PostgreSQL and Chromium from Debian, never a downloaded browser
+	@missing=""; \
+	ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing="$$missing postgresql"; \
+	command -v chromium >/dev/null || missing="$$missing chromium"; \
+	command -v msgfmt >/dev/null || missing="$$missing gettext"; \
+	if [ -n "$$missing" ]; then $(APT) update -qq && $(APT) install -y -qq $$missing >/dev/null; fi
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(MANAGE) check
+	DEBUG=0 SECRET_KEY=lint-only-$$(date +%s)-0123456789abcdefghijklmnopqrstuvwxyz $(MANAGE) makemigrations --check --dry-run -v0
+	$(PY) .ci/check_translations.py
+
+test-sqlite: install
+	$(PY) -m pytest
+
+test-postgres: install test-system-deps
+	.ci/with-postgres.sh $(PY) -m pytest
+
+test: install test-system-deps lint test-sqlite test-postgres
+
+# --- translations ---------------------------------------------------------------
+
+messages: install  ## refresh the .po files after changing UI strings
+	$(MANAGE) makemessages -l en --ignore=.venv --ignore=staticfiles --add-location=file --no-obsolete
+	$(MANAGE) compilemessages --ignore=.venv -v0
+
+clean:
+	rm -rf $(VENV) staticfiles db.sqlite3

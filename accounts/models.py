@@ -1,0 +1,66 @@
+from django.contrib.auth.models import AbstractUser, BaseUserManager
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from accounts.enums import Role
+
+
+class UserManager(BaseUserManager):
+    """Users are identified by their e-mail address; there is no username."""
+
+    use_in_migrations = True
+
+    def _create_user(self, email, password, **extra_fields):
+        if not email:
+            raise ValueError("An e-mail address is required.")
+        user = self.model(email=self.normalize_email(email).lower(), **extra_fields)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email, password=None, **extra_fields):
+        extra_fields.setdefault("is_staff", False)
+        extra_fields.setdefault("is_superuser", False)
+        return self._create_user(email, password, **extra_fields)
+
+    def create_superuser(self, email, password=None, **extra_fields):
+        extra_fields.setdefault("is_staff", True)
+        extra_fields.setdefault("is_superuser", True)
+        extra_fields.setdefault("role", Role.STAFF)
+        return self._create_user(email, password, **extra_fields)
+
+
+class User(AbstractUser):
+    """A person using the platform, who logs in with an e-mail address."""
+
+    username = None
+    email = models.EmailField(_("adresse e-mail"), unique=True)
+    display_name = models.CharField(
+        _("nom affiché"),
+        max_length=150,
+        blank=True,
+        help_text=_("Le nom montré aux autres membres, par exemple « Camille Martin »."),
+    )
+    role = models.CharField(
+        _("rôle"), max_length=20, choices=Role.choices, default=Role.AGENT
+    )
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS = []
+
+    objects = UserManager()
+
+    class Meta:
+        verbose_name = _("utilisateur")
+        verbose_name_plural = _("utilisateurs")
+        ordering = ["email"]
+
+    def __str__(self):
+        return self.get_full_name()
+
+    def get_full_name(self):
+        return self.display_name or " ".join(filter(None, [self.first_name, self.last_name])) or self.email
+
+    def get_short_name(self):
+        return self.display_name or self.first_name or self.email
