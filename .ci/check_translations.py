@@ -23,9 +23,12 @@ def message_ids(po: polib.POFile) -> set[tuple[str, str]]:
 
 
 def main() -> int:
-    tracked = subprocess.run(
-        ["git", "ls-files", "--cached", "--others", "--exclude-standard"],
-        cwd=ROOT, capture_output=True, text=True, check=True,
+    tracked = subprocess.run(  # noqa: S603 - fixed arguments
+        [shutil.which("git") or "git", "ls-files", "--cached", "--others", "--exclude-standard"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout.split()
     with tempfile.TemporaryDirectory() as tmp:
         for name in tracked:
@@ -36,7 +39,9 @@ def main() -> int:
                 shutil.copy2(source, target)
         subprocess.run(
             [sys.executable, "manage.py", "makemessages", "-l", "en", "--no-obsolete", "-v0"],
-            cwd=tmp, check=True, env={"DEBUG": "1", "PATH": "/usr/bin:/bin"},
+            cwd=tmp,
+            check=True,
+            env={"DEBUG": "1", "PATH": "/usr/bin:/bin"},
         )
         fresh = polib.pofile(str(Path(tmp) / CATALOGUE))
     committed = polib.pofile(str(ROOT / CATALOGUE))
@@ -44,7 +49,9 @@ def main() -> int:
     missing = message_ids(fresh) - message_ids(committed)
     stale = message_ids(committed) - message_ids(fresh)
     if missing:
-        problems.append(f"{len(missing)} chaîne(s) absente(s) du catalogue : lancez `make messages`.")
+        problems.append(
+            f"{len(missing)} chaîne(s) absente(s) du catalogue : lancez `make messages`."
+        )
         problems += [f"  + {msgid!r}" for _, msgid in sorted(missing)[:20]]
     if stale:
         problems.append(f"{len(stale)} chaîne(s) obsolète(s) : lancez `make messages`.")

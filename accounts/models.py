@@ -41,9 +41,7 @@ class User(AbstractUser):
         blank=True,
         help_text=_("Le nom montré aux autres membres, par exemple « Camille Martin »."),
     )
-    role = models.CharField(
-        _("rôle"), max_length=20, choices=Role.choices, default=Role.AGENT
-    )
+    role = models.CharField(_("rôle"), max_length=20, choices=Role.choices, default=Role.AGENT)
 
     USERNAME_FIELD = "email"
     EMAIL_FIELD = "email"
@@ -60,7 +58,11 @@ class User(AbstractUser):
         return self.get_full_name()
 
     def get_full_name(self):
-        return self.display_name or " ".join(filter(None, [self.first_name, self.last_name])) or self.email
+        return (
+            self.display_name
+            or " ".join(filter(None, [self.first_name, self.last_name]))
+            or self.email
+        )
 
     def get_short_name(self):
         return self.display_name or self.first_name or self.email

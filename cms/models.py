@@ -125,20 +125,36 @@ class SiteIdentity(BaseSiteSetting):
         default=AccessibilityStatus.NONE,
     )
     accessibility_page = models.ForeignKey(
-        "wagtailcore.Page", verbose_name=_("page accessibilité"), null=True, blank=True,
-        on_delete=models.SET_NULL, related_name="+",
+        "wagtailcore.Page",
+        verbose_name=_("page accessibilité"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     legal_notice_page = models.ForeignKey(
-        "wagtailcore.Page", verbose_name=_("page mentions légales"), null=True, blank=True,
-        on_delete=models.SET_NULL, related_name="+",
+        "wagtailcore.Page",
+        verbose_name=_("page mentions légales"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     personal_data_page = models.ForeignKey(
-        "wagtailcore.Page", verbose_name=_("page données personnelles"), null=True, blank=True,
-        on_delete=models.SET_NULL, related_name="+",
+        "wagtailcore.Page",
+        verbose_name=_("page données personnelles"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     sitemap_page = models.ForeignKey(
-        "wagtailcore.Page", verbose_name=_("page plan du site"), null=True, blank=True,
-        on_delete=models.SET_NULL, related_name="+",
+        "wagtailcore.Page",
+        verbose_name=_("page plan du site"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
 
     panels = [

@@ -7,9 +7,10 @@ environment only. Every variable is documented in the README.
 import os
 from pathlib import Path
 
-import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
+
+import dj_database_url
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -70,7 +71,7 @@ INSTALLED_APPS = [
     "allauth.account",
     "allauth.mfa",
     "allauth.socialaccount",
-    "allauth.socialaccount.providers.openid_connect",
+    "accounts.proconnect",  # ProConnect login, an allauth OpenID Connect provider
     # Look and background work
     "dsfr",
     "widget_tweaks",  # used by django-dsfr's field templates
@@ -90,13 +91,13 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    "config.middleware.LanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "config.middleware.LoginRequiredMiddleware",
-    "accounts.middleware.RequireMfaMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "accounts.middleware.RequireMfaMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
@@ -140,9 +141,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 CACHES = {
     "default": {
-        "BACKEND": os.environ.get(
-            "CACHE_BACKEND", "django.core.cache.backends.locmem.LocMemCache"
-        ),
+        "BACKEND": os.environ.get("CACHE_BACKEND", "django.core.cache.backends.locmem.LocMemCache"),
         "LOCATION": os.environ.get("CACHE_LOCATION", "territoires-lab"),
     }
 }
@@ -201,25 +200,27 @@ SOCIALACCOUNT_ONLY = False
 SOCIALACCOUNT_LOGIN_ON_GET = False
 
 # ProConnect (the State's OpenID Connect for civil servants): switched on by
-# its environment variables alone.
+# its environment variables alone (accounts/proconnect). PROCONNECT_SERVER_URL
+# is the issuer URL ProConnect gives for the platform (integration or
+# production, ending in /api/v2); its /.well-known/openid-configuration is read.
 PROCONNECT_CLIENT_ID = os.environ.get("PROCONNECT_CLIENT_ID", "")
 PROCONNECT_CLIENT_SECRET = os.environ.get("PROCONNECT_CLIENT_SECRET", "")
 PROCONNECT_SERVER_URL = os.environ.get("PROCONNECT_SERVER_URL", "")
-PROCONNECT_SCOPES = env_list(
-    "PROCONNECT_SCOPES", "openid,email,given_name,usual_name,siret,uid"
-)
+PROCONNECT_SCOPES = env_list("PROCONNECT_SCOPES", "openid,email,given_name,usual_name,siret,uid")
 SOCIALACCOUNT_PROVIDERS = {}
-if PROCONNECT_CLIENT_ID and PROCONNECT_SERVER_URL:
+if PROCONNECT_CLIENT_ID:
+    if not (PROCONNECT_CLIENT_SECRET and PROCONNECT_SERVER_URL):
+        raise ImproperlyConfigured(
+            "PROCONNECT_CLIENT_ID needs PROCONNECT_CLIENT_SECRET and PROCONNECT_SERVER_URL."
+        )
+    # A settings-based app: no SocialApp row in the database.
     SOCIALACCOUNT_PROVIDERS["proconnect"] = {
-        "APPS": [
-            {
-                "provider_id": "proconnect",
-                "name": "ProConnect",
-                "client_id": PROCONNECT_CLIENT_ID,
-                "secret": PROCONNECT_CLIENT_SECRET,
-                "settings": {"server_url": PROCONNECT_SERVER_URL},
-            }
-        ],
+        "APP": {
+            "name": "ProConnect",
+            "client_id": PROCONNECT_CLIENT_ID,
+            "secret": PROCONNECT_CLIENT_SECRET,
+            "settings": {"server_url": PROCONNECT_SERVER_URL},
+        },
         "SCOPE": PROCONNECT_SCOPES,
     }
 
@@ -291,7 +292,9 @@ EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
-DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Territoires Lab <ne-pas-repondre@localhost>")
+DEFAULT_FROM_EMAIL = os.environ.get(
+    "DEFAULT_FROM_EMAIL", "Territoires Lab <ne-pas-repondre@localhost>"
+)
 SERVER_EMAIL = os.environ.get("SERVER_EMAIL", DEFAULT_FROM_EMAIL)
 
 # --- Payments (Stripe) ---------------------------------------------------------

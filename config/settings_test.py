@@ -12,7 +12,14 @@ EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 SECURE_SSL_REDIRECT = False
 SESSION_COOKIE_SECURE = False
 CSRF_COOKIE_SECURE = False
-STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
+STORAGES = {
+    **STORAGES,
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
 TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 # Undefined template variables fail loudly instead of rendering as "".
 TEMPLATES[0]["OPTIONS"]["string_if_invalid"] = "!!INVALID:%s!!"  # noqa: F405
+# Static files come from the finders in tests (no collectstatic run).
+WHITENOISE_AUTOREFRESH = True
+WHITENOISE_USE_FINDERS = True
+ACCOUNT_DEFAULT_HTTP_PROTOCOL = "http"  # the live test server speaks plain HTTP

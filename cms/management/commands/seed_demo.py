@@ -1,8 +1,10 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from wagtail.models import Site
+
 from accounts.demo import DEMO_PASSWORD, seed_demo_users
-from cms.demo import seed_demo_pages
+from cms.models import SiteIdentity
 
 
 class Command(BaseCommand):
@@ -22,8 +24,10 @@ class Command(BaseCommand):
                 "(ajoutez --force si vous savez ce que vous faites)."
             )
         users = seed_demo_users()
-        seed_demo_pages()
+        identity = SiteIdentity.for_site(Site.objects.get(is_default_site=True))
+        identity.operator_name = identity.operator_name or "Incubateur des territoires (démo)"
+        identity.save(update_fields=["operator_name"])
         self.stdout.write(self.style.SUCCESS("Données de démonstration chargées."))
-        self.stdout.write("Comptes de démonstration (mot de passe « %s ») :" % DEMO_PASSWORD)
+        self.stdout.write(f"Comptes de démonstration (mot de passe « {DEMO_PASSWORD} ») :")
         for user in users:
             self.stdout.write(f"  {user.email:<26} {user.get_role_display()}")

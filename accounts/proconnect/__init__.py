@@ -1,0 +1,1 @@
+"""ProConnect login: the French State's OpenID Connect for civil servants."""

@@ -1,0 +1,124 @@
+"""MFA: available to all, required for staff and coaches before anything else."""
+
+import time
+
+from django.urls import reverse
+
+import pytest
+from allauth.mfa.models import Authenticator
+from allauth.mfa.totp.internal.auth import (
+    TOTP,
+    format_hotp_value,
+    generate_totp_secret,
+    hotp_value,
+)
+
+from tests.factories import TEST_PASSWORD, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+SECRET_SESSION_KEY = "mfa.totp.secret"
+
+
+def current_code(secret: str) -> str:
+    counter = int(time.time()) // 30  # TOTP period
+    return format_hotp_value(hotp_value(secret, counter))
+
+
+def open_totp_activation(client):
+    """allauth asks for the password again before enrolling a new factor."""
+    response = client.get(reverse("mfa_activate_totp"))
+    if response.status_code == 302 and response.url.startswith(reverse("account_reauthenticate")):
+        client.post(response.url, {"password": TEST_PASSWORD})
+        response = client.get(reverse("mfa_activate_totp"))
+    return response
+
+
+def log_in(client, user):
+    response = client.post(
+        reverse("account_login"), {"login": user.email, "password": TEST_PASSWORD}
+    )
+    assert response.status_code == 302
+    return response
+
+
+@pytest.mark.parametrize("traits", [{"coach": True}, {"staff": True}, {"superuser": True}])
+def test_privileged_user_without_mfa_is_sent_to_set_it_up_first(client, traits):
+    user = UserFactory(**traits)
+    log_in(client, user)
+
+    for path in ["/", "/admin/", "/page-inexistante/"]:
+        response = client.get(path)
+        assert response.status_code == 302, path
+        assert response.url == reverse("mfa_activate_totp")
+
+    page = client.get(reverse("mfa_activate_totp"), follow=True)
+    assert "activez la double authentification" in page.text
+    assert open_totp_activation(client).status_code == 200
+
+
+def test_agent_is_not_forced_but_may_enable_mfa(client):
+    agent = UserFactory()
+    log_in(client, agent)
+    assert client.get("/").status_code == 200
+    assert open_totp_activation(client).status_code == 200
+
+
+def test_coach_activates_totp_with_a_valid_code_and_reaches_the_site(client):
+    coach = UserFactory(coach=True)
+    log_in(client, coach)
+    open_totp_activation(client)
+    secret = client.session[SECRET_SESSION_KEY]
+
+    wrong = client.post(reverse("mfa_activate_totp"), {"code": "000000"})
+    assert wrong.status_code == 200
+    assert "Code incorrect" in wrong.text
+    assert not Authenticator.objects.filter(user=coach).exists()
+
+    right = client.post(reverse("mfa_activate_totp"), {"code": current_code(secret)})
+    assert right.status_code == 302
+    assert Authenticator.objects.filter(user=coach, type=Authenticator.Type.TOTP).exists()
+    assert client.get("/").status_code == 200
+
+
+def test_coach_with_mfa_logs_in_with_a_code_and_a_wrong_code_is_refused(client):
+    coach = UserFactory(coach=True)
+    secret = generate_totp_secret()
+    TOTP.activate(coach, secret)
+
+    response = log_in(client, coach)
+    assert response.url == reverse("mfa_authenticate")
+    wrong = client.post(reverse("mfa_authenticate"), {"code": "123456"})
+    assert "Code incorrect" in wrong.text
+    assert "_auth_user_id" not in client.session
+
+    right = client.post(reverse("mfa_authenticate"), {"code": current_code(secret)})
+    assert right.status_code == 302
+    assert client.session["_auth_user_id"] == str(coach.pk)
+    assert client.get("/").status_code == 200
+
+
+def test_coach_cannot_switch_off_the_mfa_their_role_requires(client):
+    coach = UserFactory(coach=True)
+    authenticator = TOTP.activate(coach, generate_totp_secret()).instance
+    client.force_login(coach)
+    client.post(reverse("mfa_deactivate_totp"))
+    assert Authenticator.objects.filter(pk=authenticator.pk).exists()
+
+
+def test_demo_exemption_covers_only_demo_accounts(client, settings):
+    settings.MFA_EXEMPT_DEMO_ACCOUNTS = True
+    demo_coach = UserFactory(coach=True, email="coach@demo.example")
+    other_coach = UserFactory(coach=True)
+
+    client.force_login(demo_coach)
+    assert client.get("/").status_code == 200
+    client.force_login(other_coach)
+    assert client.get("/").status_code == 302
+
+
+def test_enforcement_is_on_unless_switched_off(settings):
+    from django.conf import settings as live
+
+    assert live.MFA_REQUIRED_FOR_PRIVILEGED is True
+    assert live.MFA_EXEMPT_DEMO_ACCOUNTS is False
