@@ -27,8 +27,11 @@ $(VENV)/.installed: pyproject.toml
 	$(PY) -m pip install -q -e ".[dev]"
 	@touch $@
 
+# Commands that need no production secret run with the test settings.
+TOOL_ENV := DJANGO_SETTINGS_MODULE=config.settings_test
+
 install: system-deps $(VENV)/.installed
-	$(MANAGE) compilemessages --ignore=.venv -v0
+	$(TOOL_ENV) $(MANAGE) compilemessages --ignore=.venv -v0
 
 # --- run ----------------------------------------------------------------------
 
@@ -53,8 +56,8 @@ test-system-deps:  ## PostgreSQL and Chromium from Debian, never a downloaded br
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(MANAGE) check
-	DEBUG=0 SECRET_KEY=lint-only-$$(date +%s)-0123456789abcdefghijklmnopqrstuvwxyz $(MANAGE) makemigrations --check --dry-run -v0
+	$(TOOL_ENV) $(MANAGE) check
+	$(TOOL_ENV) $(MANAGE) makemigrations --check --dry-run -v0
 	$(PY) .ci/check_translations.py
 
 test-sqlite: install
@@ -68,8 +71,8 @@ test: install test-system-deps lint test-sqlite test-postgres
 # --- translations ---------------------------------------------------------------
 
 messages: install  ## refresh the .po files after changing UI strings
-	$(MANAGE) makemessages -l en --ignore=.venv --ignore=staticfiles --add-location=file --no-obsolete
-	$(MANAGE) compilemessages --ignore=.venv -v0
+	$(TOOL_ENV) $(MANAGE) makemessages -l en --ignore=.venv --ignore=staticfiles --add-location=file --no-obsolete
+	$(TOOL_ENV) $(MANAGE) compilemessages --ignore=.venv -v0
 
 clean:
 	rm -rf $(VENV) staticfiles db.sqlite3
