@@ -237,6 +237,8 @@ WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.databa
 WAGTAILDOCS_EXTENSIONS = ["pdf", "odt", "ods", "docx", "xlsx", "csv", "txt"]
 WAGTAIL_PASSWORD_MANAGEMENT_ENABLED = False  # allauth owns passwords
 WAGTAIL_PASSWORD_RESET_ENABLED = False
+# No Gravatar: no third-party request (and no e-mail hash) leaves the admin.
+WAGTAIL_GRAVATAR_PROVIDER_URL = None
 
 # Django's own admin is for superusers only, at a separate path.
 DJANGO_ADMIN_PATH = os.environ.get("DJANGO_ADMIN_PATH", "django-admin/")
