@@ -1,6 +1,5 @@
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.mfa.adapter import DefaultMFAAdapter
-from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
 
 from accounts.permissions import requires_mfa
 
@@ -19,7 +18,3 @@ class MfaAdapter(DefaultMFAAdapter):
         if authenticator.type == authenticator.Type.TOTP and requires_mfa(authenticator.user):
             return False
         return super().can_delete_authenticator(authenticator)
-
-
-class SocialAccountAdapter(DefaultSocialAccountAdapter):
-    """Social (ProConnect) logins land on the same accounts, matched by e-mail."""

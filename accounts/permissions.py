@@ -2,6 +2,8 @@
 
 from django.conf import settings
 
+from allauth.mfa.models import Authenticator
+
 from accounts.enums import MFA_REQUIRED_ROLES
 
 
@@ -19,6 +21,4 @@ def requires_mfa(user) -> bool:
 
 
 def has_mfa(user) -> bool:
-    from allauth.mfa.models import Authenticator
-
     return Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()

@@ -81,6 +81,18 @@ class AccessibilityStatus(models.TextChoices):
     NONE = "none", _("non conforme")
 
 
+def page_link(verbose_name) -> models.ForeignKey:
+    """An optional link from the site settings to one of the site's pages."""
+    return models.ForeignKey(
+        "wagtailcore.Page",
+        verbose_name=verbose_name,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+
 @register_setting(icon="site")
 class SiteIdentity(BaseSiteSetting):
     """Who operates this instance: name, logo, links and legal pages.
@@ -124,38 +136,10 @@ class SiteIdentity(BaseSiteSetting):
         choices=AccessibilityStatus.choices,
         default=AccessibilityStatus.NONE,
     )
-    accessibility_page = models.ForeignKey(
-        "wagtailcore.Page",
-        verbose_name=_("page accessibilité"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
-    legal_notice_page = models.ForeignKey(
-        "wagtailcore.Page",
-        verbose_name=_("page mentions légales"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
-    personal_data_page = models.ForeignKey(
-        "wagtailcore.Page",
-        verbose_name=_("page données personnelles"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
-    sitemap_page = models.ForeignKey(
-        "wagtailcore.Page",
-        verbose_name=_("page plan du site"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
+    accessibility_page = page_link(_("page accessibilité"))
+    legal_notice_page = page_link(_("page mentions légales"))
+    personal_data_page = page_link(_("page données personnelles"))
+    sitemap_page = page_link(_("page plan du site"))
 
     panels = [
         MultiFieldPanel(

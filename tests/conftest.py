@@ -2,8 +2,6 @@ from django.core.cache import cache
 
 import pytest
 
-from tests.factories import UserFactory
-
 
 @pytest.fixture(autouse=True)
 def _clear_cache():
@@ -11,13 +9,3 @@ def _clear_cache():
     cache.clear()
     yield
     cache.clear()
-
-
-@pytest.fixture
-def user(db):
-    return UserFactory()
-
-
-@pytest.fixture
-def coach(db):
-    return UserFactory(coach=True)

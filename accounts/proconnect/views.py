@@ -124,18 +124,19 @@ class ProConnectCallbackView(OAuth2CallbackView):
         return state, response
 
 
-@login_not_required
-def oauth2_login(request: HttpRequest):
+def _serve_or_404(view_class, request: HttpRequest):
     try:
-        return OAuth2LoginView.adapter_view(ProConnectOAuth2Adapter)(request)
+        return view_class.adapter_view(ProConnectOAuth2Adapter)(request)
     except SocialApp.DoesNotExist:
         # ProConnect is not configured (no PROCONNECT_CLIENT_ID).
         raise Http404 from None
 
 
 @login_not_required
+def oauth2_login(request: HttpRequest):
+    return _serve_or_404(OAuth2LoginView, request)
+
+
+@login_not_required
 def oauth2_callback(request: HttpRequest):
-    try:
-        return ProConnectCallbackView.adapter_view(ProConnectOAuth2Adapter)(request)
-    except SocialApp.DoesNotExist:
-        raise Http404 from None
+    return _serve_or_404(ProConnectCallbackView, request)

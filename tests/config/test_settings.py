@@ -42,21 +42,18 @@ def test_debug_is_off_and_a_secret_key_is_required_by_default():
     assert "SECRET_KEY must be set when DEBUG is off" in result.stderr
 
 
+def printed_under_production(code: str) -> str:
+    """The last line `code` prints in `manage.py shell` with production variables."""
+    result = manage("shell", "-c", code, env=PRODUCTION_ENV)
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip().splitlines()[-1]
+
+
 def test_debug_is_off_unless_asked():
-    result = manage(
-        "shell",
-        "-c",
-        "from django.conf import settings; print(settings.DEBUG, settings.SESSION_COOKIE_SECURE)",
-        env=PRODUCTION_ENV,
-    )
-    assert result.stdout.strip().splitlines()[-1] == "False True", result.stderr
+    code = "from django.conf import settings; print(settings.DEBUG, settings.SESSION_COOKIE_SECURE)"
+    assert printed_under_production(code) == "False True"
 
 
 def test_wsgi_application_loads_under_production_settings():
-    result = manage(
-        "shell",
-        "-c",
-        "import config.wsgi; print(config.wsgi.application.__class__.__name__)",
-        env=PRODUCTION_ENV,
-    )
-    assert result.stdout.strip().splitlines()[-1] == "WSGIHandler", result.stderr
+    code = "import config.wsgi; print(config.wsgi.application.__class__.__name__)"
+    assert printed_under_production(code) == "WSGIHandler"
