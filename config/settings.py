@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "dsfr",
     "widget_tweaks",  # used by django-dsfr's field templates
     "django_tasks",
+    "simple_history",
     # Django
     "django.contrib.admin",
     "django.contrib.auth",
@@ -100,6 +101,7 @@ MIDDLEWARE = [
     "accounts.middleware.RequireMfaMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "simple_history.middleware.HistoryRequestMiddleware",  # who made each edit
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
 ]
 

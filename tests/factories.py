@@ -1,10 +1,16 @@
 """factory_boy factories shared by the whole suite."""
 
+import datetime
+
 import factory
 from allauth.account.models import EmailAddress
 
 from accounts.enums import Role
 from accounts.models import User
+from incubator import services
+from incubator.enums import FailureReason, FailureScope, TerritoryKind
+from incubator.models import Incubator, Indicator, Startup, Territory
+from programs.models import Cohort, Program
 
 TEST_PASSWORD = "un-mot-de-passe-solide-42"
 
@@ -34,3 +40,82 @@ class UserFactory(factory.django.DjangoModelFactory):
             EmailAddress.objects.create(user=obj, email=obj.email, primary=True, verified=True)
         if create:
             obj.save()
+
+
+# --- Lifecycle -----------------------------------------------------------------
+
+
+class TerritoryFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Territory
+
+    name = factory.Sequence(lambda n: f"Commune de Saint-Exemple-{n}")
+    slug = factory.Sequence(lambda n: f"commune-{n}")
+    kind = TerritoryKind.COMMUNE
+
+
+class IncubatorFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Incubator
+
+    name = factory.Sequence(lambda n: f"Incubateur n°{n}")
+    slug = factory.Sequence(lambda n: f"incubateur-{n}")
+
+
+class ProgramFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Program
+
+    incubator = factory.SubFactory(IncubatorFactory)
+    name = factory.Sequence(lambda n: f"Programme {n}")
+    slug = factory.Sequence(lambda n: f"programme-{n}")
+
+
+class CohortFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Cohort
+
+    program = factory.SubFactory(ProgramFactory)
+    name = factory.Sequence(lambda n: f"Promotion {n}")
+    slug = factory.Sequence(lambda n: f"promotion-{n}")
+    start_date = datetime.date(2025, 1, 6)
+
+
+class StartupFactory(factory.django.DjangoModelFactory):
+    """A startup created through the service, so its phase history starts right."""
+
+    class Meta:
+        model = Startup
+
+    incubator = factory.SubFactory(IncubatorFactory)
+    name = factory.Sequence(lambda n: f"Startup {n}")
+    pitch = "Simplifier une démarche du quotidien."
+    started_on = datetime.date(2024, 1, 15)
+
+    @classmethod
+    def _create(cls, model_class, *, started_on, **kwargs):
+        return services.startup_create(actor=None, on=started_on, **kwargs)
+
+
+class IndicatorFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Indicator
+
+    startup = factory.SubFactory(StartupFactory)
+    name = "Usagers actifs par mois"
+    unit = "usagers"
+
+
+def document_stop(startup, *, author=None, on=None):
+    """A complete post-mortem with one lesson: what abandoning requires."""
+    return services.failure_record(
+        startup=startup,
+        scope=FailureScope.STARTUP,
+        reason=FailureReason.NO_USER_NEED,
+        occurred_on=on or datetime.date(2024, 6, 1),
+        author=author,
+        what_we_learned="Les agents d’accueil avaient déjà un outil.",
+        why_we_stop="Le besoin n’a pas été confirmé sur le terrain.",
+        advice_for_relaunch="Commencer par observer les guichets.",
+        lessons=[{"title": "Observer avant de construire", "body": "Deux semaines au guichet."}],
+    )

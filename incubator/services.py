@@ -1,0 +1,461 @@
+"""The only writers of lifecycle state. Each function is one transaction.
+
+Views, the admin, the importer and the demo loader call these; a phase is
+never assigned anywhere else.
+"""
+
+import datetime
+from collections.abc import Iterable, Mapping
+from decimal import Decimal
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+
+from incubator.enums import (
+    ALLOWED_TRANSITIONS,
+    PHASE_ORDER,
+    TERMINAL_PHASES,
+    FailureReason,
+    FailureScope,
+    Phase,
+    ReviewDecision,
+    TransitionKind,
+    Visibility,
+    is_allowed_transition,
+)
+from incubator.exceptions import FailureRequired, IncubatorError, InvalidTransition
+from incubator.models import (
+    Experiment,
+    Failure,
+    Incubator,
+    Indicator,
+    Lesson,
+    Milestone,
+    PhaseTransition,
+    Review,
+    ReviewTarget,
+    Startup,
+)
+from incubator.permissions import can_reopen_startup
+
+
+def unique_slug(model, text: str, *, max_length: int = 100) -> str:
+    """A slug for `text` not yet used by `model` (suffixed -2, -3… when taken)."""
+    base = slugify(text)[:max_length].strip("-") or "sans-titre"
+    slug, counter = base, 2
+    while model.objects.filter(slug=slug).exists():
+        slug = f"{base[: max_length - 6]}-{counter}"
+        counter += 1
+    return slug
+
+
+def _require_rationale(rationale: str) -> str:
+    rationale = (rationale or "").strip()
+    if not rationale:
+        raise InvalidTransition(
+            _("Une justification écrite est obligatoire pour toute décision de phase.")
+        )
+    return rationale
+
+
+def _check_date(startup: Startup, on: datetime.date) -> None:
+    if on > timezone.localdate():
+        raise InvalidTransition(_("Une décision ne peut pas être datée dans le futur."))
+    last = startup.transitions.order_by("-date", "-created", "-pk").first()
+    if last is not None and on < last.date:
+        raise InvalidTransition(
+            _("La décision ne peut pas précéder la précédente, datée du %(date)s.")
+            % {"date": date_format(last.date, "SHORT_DATE_FORMAT")}
+        )
+
+
+def _write_transition(
+    *, startup, kind, to_phase, actor, on, rationale, review=None
+) -> PhaseTransition:
+    transition = PhaseTransition.objects.create(
+        startup=startup,
+        kind=kind,
+        from_phase=startup.phase if kind != TransitionKind.START else "",
+        to_phase=to_phase,
+        date=on,
+        decided_by=actor,
+        review=review,
+        rationale=rationale,
+    )
+    startup.phase, startup.phase_since = to_phase, on
+    startup.save(update_fields=["phase", "phase_since", "updated"])
+    return transition
+
+
+def has_documented_stop(startup: Startup) -> bool:
+    """A stop is documented by a whole-startup Failure with at least one Lesson."""
+    return Lesson.objects.filter(
+        failure__startup=startup,
+        failure__scope=FailureScope.STARTUP,
+        failure__archived_at__isnull=True,
+        archived_at__isnull=True,
+    ).exists()
+
+
+@transaction.atomic
+def startup_create(
+    *,
+    incubator: Incubator,
+    name: str,
+    actor,
+    on: datetime.date,
+    initial_phase: Phase = Phase.INVESTIGATION,
+    rationale: str = "",
+    visibility: Visibility = Visibility.PUBLIC,
+    **profile,
+) -> Startup:
+    """Create a startup and the first line of its phase history."""
+    name = (name or "").strip()
+    if not name:
+        raise IncubatorError(_("Le nom de la startup est obligatoire."))
+    if initial_phase in TERMINAL_PHASES:
+        raise InvalidTransition(_("Une startup ne peut pas commencer dans une phase terminale."))
+    startup = Startup.objects.create(
+        incubator=incubator,
+        name=name,
+        slug=profile.pop("slug", None) or unique_slug(Startup, name),
+        visibility=visibility,
+        phase=initial_phase,
+        phase_since=on,
+        **profile,
+    )
+    PhaseTransition.objects.create(
+        startup=startup,
+        kind=TransitionKind.START,
+        from_phase="",
+        to_phase=initial_phase,
+        date=on,
+        decided_by=actor,
+        rationale=rationale.strip() or _("Entrée dans l’incubateur."),
+    )
+    return startup
+
+
+@transaction.atomic
+def startup_change_phase(
+    *,
+    startup: Startup,
+    to_phase: Phase,
+    actor,
+    on: datetime.date,
+    rationale: str,
+    review: Review | None = None,
+    pivot: bool = False,
+) -> PhaseTransition:
+    """Move a startup to another phase, writing its immutable history row.
+
+    Forward one phase or to `abandoned`; with `pivot=True`, back one phase.
+    Abandoning needs a documented failure (a Failure with a Lesson).
+    """
+    startup = Startup.objects.select_for_update().get(pk=startup.pk)
+    rationale = _require_rationale(rationale)
+    current = Phase(startup.phase)
+    if current in TERMINAL_PHASES:
+        raise InvalidTransition(
+            _(
+                "La startup est en phase « %(phase)s » : seule une réouverture par l’équipe de l’incubateur peut la relancer."
+            )
+            % {"phase": current.label}
+        )
+    if not is_allowed_transition(current, to_phase, pivot=pivot):
+        if pivot:
+            message = _(
+                "Un pivot ne revient que d’une phase en arrière, pas de « %(from)s » à « %(to)s »."
+            )
+        else:
+            message = _("Passage impossible de « %(from)s » à « %(to)s ».")
+        raise InvalidTransition(message % {"from": current.label, "to": Phase(to_phase).label})
+    _check_date(startup, on)
+    if to_phase == Phase.ABANDONED and not has_documented_stop(startup):
+        raise FailureRequired(
+            _("Pour arrêter une startup, documentez d’abord l’échec et au moins une leçon apprise.")
+        )
+    if pivot:
+        kind = TransitionKind.PIVOT
+    elif to_phase == Phase.ABANDONED:
+        kind = TransitionKind.ABANDON
+    else:
+        kind = TransitionKind.ADVANCE
+    return _write_transition(
+        startup=startup,
+        kind=kind,
+        to_phase=to_phase,
+        actor=actor,
+        on=on,
+        rationale=rationale,
+        review=review,
+    )
+
+
+@transaction.atomic
+def startup_reopen(
+    *, startup: Startup, to_phase: Phase, actor, on: datetime.date, rationale: str
+) -> PhaseTransition:
+    """Staff reopen a transferred, operated or abandoned startup, with a reason."""
+    startup = Startup.objects.select_for_update().get(pk=startup.pk)
+    if not can_reopen_startup(actor):
+        raise InvalidTransition(
+            _("Seule l’équipe de l’incubateur peut rouvrir une startup terminée.")
+        )
+    rationale = _require_rationale(rationale)
+    if startup.phase not in TERMINAL_PHASES:
+        raise InvalidTransition(
+            _("Seule une startup terminée (transférée, opérée ou arrêtée) se rouvre.")
+        )
+    if to_phase in TERMINAL_PHASES:
+        raise InvalidTransition(_("Une réouverture ramène la startup dans une phase en cours."))
+    _check_date(startup, on)
+    return _write_transition(
+        startup=startup,
+        kind=TransitionKind.REOPEN,
+        to_phase=to_phase,
+        actor=actor,
+        on=on,
+        rationale=rationale,
+    )
+
+
+def next_phases(phase: Phase) -> list[Phase]:
+    """Where `advance` may lead from `phase` (two choices after consolidation)."""
+    return [p for p in ALLOWED_TRANSITIONS[phase] if p != Phase.ABANDONED]
+
+
+def previous_phase(phase: Phase) -> Phase | None:
+    index = PHASE_ORDER.index(phase) if phase in PHASE_ORDER else 0
+    return PHASE_ORDER[index - 1] if index > 0 else None
+
+
+@transaction.atomic
+def lesson_create(
+    *,
+    startup: Startup,
+    title: str,
+    body: str,
+    author,
+    failure: Failure | None = None,
+    experiment: Experiment | None = None,
+    visibility: Visibility = Visibility.PRIVATE,
+    themes: Iterable = (),
+) -> Lesson:
+    """Record a reusable learning, linked to the failure or experiment it comes from."""
+    title, body = (title or "").strip(), (body or "").strip()
+    if not title or not body:
+        raise IncubatorError(_("Une leçon a besoin d’un titre et d’un texte."))
+    for source in (failure, experiment):
+        if source is not None and source.startup_id != startup.pk:
+            raise IncubatorError(
+                _("La leçon doit venir d’un échec ou d’une expérimentation de la même startup.")
+            )
+    lesson = Lesson.objects.create(
+        startup=startup,
+        failure=failure,
+        experiment=experiment,
+        title=title,
+        body=body,
+        slug=unique_slug(Lesson, title),
+        visibility=visibility,
+        author=author,
+    )
+    lesson.themes.set(themes)
+    return lesson
+
+
+@transaction.atomic
+def failure_record(
+    *,
+    startup: Startup,
+    scope: FailureScope,
+    reason: FailureReason,
+    occurred_on: datetime.date,
+    author,
+    what_we_learned: str = "",
+    why_we_stop: str = "",
+    advice_for_relaunch: str = "",
+    publication_consent: bool = False,
+    experiment: Experiment | None = None,
+    milestone: Milestone | None = None,
+    lessons: Iterable[Mapping] = (),
+) -> Failure:
+    """Record what failed; for a whole startup, a structured post-mortem with its lessons."""
+    if occurred_on > timezone.localdate():
+        raise IncubatorError(_("Un échec ne peut pas être daté dans le futur."))
+    if scope == FailureScope.EXPERIMENT and (
+        experiment is None or experiment.startup_id != startup.pk
+    ):
+        raise IncubatorError(_("Indiquez l’expérimentation de cette startup qui a échoué."))
+    if scope == FailureScope.MILESTONE and (
+        milestone is None or milestone.startup_id != startup.pk
+    ):
+        raise IncubatorError(_("Indiquez le jalon de cette startup qui a échoué."))
+    texts = [what_we_learned.strip(), why_we_stop.strip(), advice_for_relaunch.strip()]
+    if scope == FailureScope.STARTUP and reason != FailureReason.TO_DOCUMENT and not all(texts):
+        raise IncubatorError(
+            _(
+                "Le retour d’expérience d’un arrêt comprend trois textes : ce que nous avons appris, "
+                "pourquoi nous arrêtons, et des conseils pour qui relancerait le projet."
+            )
+        )
+    failure = Failure.objects.create(
+        startup=startup,
+        scope=scope,
+        reason=reason,
+        occurred_on=occurred_on,
+        author=author,
+        what_we_learned=texts[0],
+        why_we_stop=texts[1],
+        advice_for_relaunch=texts[2],
+        publication_consent=publication_consent,
+        experiment=experiment,
+        milestone=milestone,
+    )
+    for lesson in lessons:
+        lesson_create(startup=startup, failure=failure, author=author, **lesson)
+    return failure
+
+
+@transaction.atomic
+def review_record(
+    *,
+    startup: Startup,
+    date: datetime.date,
+    decision: ReviewDecision,
+    actor,
+    rationale: str = "",
+    to_phase: Phase | None = None,
+    participants: str = "",
+    conditions: str = "",
+    budget_granted_cents: int = 0,
+    notes: str = "",
+    next_review_date: datetime.date | None = None,
+    targets: Mapping[Indicator, Decimal] | None = None,
+) -> Review:
+    """Record an investment committee; advance, pivot and stop change the phase in the same step."""
+    if next_review_date is not None and next_review_date <= date:
+        raise IncubatorError(_("Le prochain comité doit être fixé après celui-ci."))
+    review = Review.objects.create(
+        startup=startup,
+        date=date,
+        decision=decision,
+        participants=participants,
+        conditions=conditions,
+        budget_granted_cents=budget_granted_cents,
+        notes=notes,
+        next_review_date=next_review_date,
+        recorded_by=actor,
+    )
+    for indicator, value in (targets or {}).items():
+        if indicator.startup_id != startup.pk:
+            raise IncubatorError(_("Un objectif porte sur un indicateur d’une autre startup."))
+        ReviewTarget.objects.create(review=review, indicator=indicator, target_value=value)
+
+    phase = Phase(startup.phase)
+    if decision == ReviewDecision.ADVANCE:
+        choices = next_phases(phase) if phase not in TERMINAL_PHASES else []
+        if to_phase is None and len(choices) == 1:
+            to_phase = choices[0]
+        if to_phase is None:
+            raise InvalidTransition(_("Précisez la phase visée par ce passage."))
+        startup_change_phase(
+            startup=startup,
+            to_phase=to_phase,
+            actor=actor,
+            on=date,
+            rationale=rationale or conditions or notes,
+            review=review,
+        )
+    elif decision == ReviewDecision.PIVOT:
+        target = to_phase or previous_phase(phase)
+        if target is None:
+            raise InvalidTransition(_("Un pivot ne peut pas revenir avant l’investigation."))
+        startup_change_phase(
+            startup=startup,
+            to_phase=target,
+            actor=actor,
+            on=date,
+            rationale=rationale,
+            review=review,
+            pivot=True,
+        )
+    elif decision == ReviewDecision.STOP:
+        startup_change_phase(
+            startup=startup,
+            to_phase=Phase.ABANDONED,
+            actor=actor,
+            on=date,
+            rationale=rationale,
+            review=review,
+        )
+    return review
+
+
+def archive(*, obj, actor) -> None:
+    """Archive a record that must not be deleted (review, failure, lesson, startup)."""
+    if obj.archived_at is None:
+        obj.archived_at = timezone.now()
+        obj._history_user = actor  # django-simple-history attributes the edit
+        obj.save(update_fields=["archived_at", "updated"])
+
+
+def _imported_kind(from_phase: str, to_phase: Phase) -> TransitionKind:
+    if not from_phase:
+        return TransitionKind.START
+    if from_phase in TERMINAL_PHASES:
+        return TransitionKind.REOPEN
+    if to_phase == Phase.ABANDONED:
+        return TransitionKind.ABANDON
+    if (
+        to_phase in PHASE_ORDER
+        and from_phase in PHASE_ORDER
+        and (PHASE_ORDER.index(to_phase) < PHASE_ORDER.index(from_phase))
+    ):
+        return TransitionKind.PIVOT
+    return TransitionKind.ADVANCE
+
+
+@transaction.atomic
+def startup_sync_imported_phases(
+    *, startup: Startup, phases: list[tuple[Phase, datetime.date]], rationale: str
+) -> int:
+    """Append a phase history read from another system; returns how many rows were added.
+
+    Imported history is taken as recorded elsewhere (phases may be skipped),
+    but our history is immutable: the source may only add phases after the
+    ones already imported. An imported stop needs a Failure of the whole
+    startup, which may still be "to document" (no lesson yet).
+    """
+    startup = Startup.objects.select_for_update().get(pk=startup.pk)
+    existing = [(t.to_phase, t.date) for t in startup.transitions.order_by("date", "created", "pk")]
+    if phases[: len(existing)] != existing:
+        raise IncubatorError(
+            _("L’historique des phases déjà importé diffère de la source : il n’est pas réécrit.")
+        )
+    new_phases = phases[len(existing) :]
+    if (
+        any(phase == Phase.ABANDONED for phase, _day in new_phases)
+        and not startup.failures.filter(scope=FailureScope.STARTUP).exists()
+    ):
+        raise FailureRequired(_("Un arrêt importé doit avoir sa fiche d’échec."))
+    from_phase = existing[-1][0] if existing else ""
+    for to_phase, day in new_phases:
+        PhaseTransition.objects.create(
+            startup=startup,
+            kind=_imported_kind(from_phase, to_phase),
+            from_phase=from_phase,
+            to_phase=to_phase,
+            date=day,
+            decided_by=None,
+            rationale=rationale,
+        )
+        from_phase = to_phase
+    if new_phases:
+        startup.phase, startup.phase_since = new_phases[-1]
+        startup.save(update_fields=["phase", "phase_since", "updated"])
+    return len(new_phases)

@@ -1,0 +1,82 @@
+"""Incubation programmes and their cohorts (promotions)."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from incubator.enums import DEFAULT_MAX_DURATION_MONTHS, Phase
+from incubator.models import Incubator, TimeStampedModel
+
+
+class Program(TimeStampedModel):
+    """An incubation programme of an incubator, with its own phase duration policy."""
+
+    incubator = models.ForeignKey(
+        Incubator, verbose_name=_("incubateur"), on_delete=models.PROTECT, related_name="programs"
+    )
+    name = models.CharField(_("nom"), max_length=200)
+    slug = models.SlugField(_("identifiant d’URL"), max_length=120, unique=True)
+    description = models.TextField(_("présentation"), blank=True)
+    # Empty means the network default (DESIGN §3).
+    investigation_months = models.PositiveSmallIntegerField(
+        _("durée maximale d’investigation (mois)"), null=True, blank=True
+    )
+    construction_months = models.PositiveSmallIntegerField(
+        _("durée maximale de construction (mois)"), null=True, blank=True
+    )
+    acceleration_months = models.PositiveSmallIntegerField(
+        _("durée maximale d’accélération (mois)"), null=True, blank=True
+    )
+    consolidation_months = models.PositiveSmallIntegerField(
+        _("durée maximale de consolidation (mois)"), null=True, blank=True
+    )
+    contribution_cents_per_year = models.PositiveBigIntegerField(
+        _("contribution annuelle par startup (centimes)"), default=0
+    )
+
+    class Meta:
+        verbose_name = _("programme")
+        verbose_name_plural = _("programmes")
+        ordering = ["incubator", "name"]
+
+    def __str__(self):
+        return self.name
+
+    def max_duration_months(self, phase: str) -> int | None:
+        override = {
+            Phase.INVESTIGATION: self.investigation_months,
+            Phase.CONSTRUCTION: self.construction_months,
+            Phase.ACCELERATION: self.acceleration_months,
+            Phase.CONSOLIDATION: self.consolidation_months,
+        }.get(phase)
+        return override or DEFAULT_MAX_DURATION_MONTHS.get(phase)
+
+
+class Cohort(TimeStampedModel):
+    """A promotion of a programme: startups that start together, followed by the same coaches."""
+
+    program = models.ForeignKey(
+        Program, verbose_name=_("programme"), on_delete=models.PROTECT, related_name="cohorts"
+    )
+    name = models.CharField(_("nom"), max_length=200)
+    slug = models.SlugField(_("identifiant d’URL"), max_length=120, unique=True)
+    start_date = models.DateField(_("début"))
+    end_date = models.DateField(_("fin"), null=True, blank=True)
+    coaches = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, verbose_name=_("coachs"), blank=True, related_name="cohorts"
+    )
+
+    class Meta:
+        verbose_name = _("promotion")
+        verbose_name_plural = _("promotions")
+        ordering = ["program", "-start_date"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end_date__isnull=True) | Q(end_date__gte=models.F("start_date")),
+                name="cohort_dates_ordered",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.program} — {self.name}"
