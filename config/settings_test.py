@@ -17,8 +17,6 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
-# Undefined template variables fail loudly instead of rendering as "".
-TEMPLATES[0]["OPTIONS"]["string_if_invalid"] = "!!INVALID:%s!!"  # noqa: F405
 # Static files come from the finders in tests (no collectstatic run).
 WHITENOISE_AUTOREFRESH = True
 WHITENOISE_USE_FINDERS = True

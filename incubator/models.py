@@ -212,6 +212,8 @@ class Startup(ArchivableModel):
         editable=False,
     )
     phase_since = models.DateField(_("dans cette phase depuis"), null=True, editable=False)
+    # When the current phase should end (program policy); null in terminal phases.
+    phase_deadline = models.DateField(_("échéance de la phase"), null=True, editable=False)
     relaunch_of = models.ForeignKey(
         "self",
         verbose_name=_("relance de"),
@@ -234,7 +236,10 @@ class Startup(ArchivableModel):
                 fields=["source_id"], condition=~Q(source_id=""), name="startup_unique_source_id"
             )
         ]
-        indexes = [models.Index(fields=["phase", "visibility"])]
+        indexes = [
+            models.Index(fields=["phase", "visibility"]),
+            models.Index(fields=["phase_deadline"]),
+        ]
 
     def __str__(self):
         return self.name
@@ -254,8 +259,7 @@ class Startup(ArchivableModel):
             return program.max_duration_months(self.phase)
         return DEFAULT_MAX_DURATION_MONTHS.get(self.phase)
 
-    @property
-    def phase_deadline(self) -> datetime.date | None:
+    def compute_phase_deadline(self) -> datetime.date | None:
         months = self.max_phase_months()
         if months is None or self.phase_since is None or self.is_terminal:
             return None

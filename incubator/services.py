@@ -86,7 +86,8 @@ def _write_transition(
         rationale=rationale,
     )
     startup.phase, startup.phase_since = to_phase, on
-    startup.save(update_fields=["phase", "phase_since", "updated"])
+    startup.phase_deadline = startup.compute_phase_deadline()
+    startup.save(update_fields=["phase", "phase_since", "phase_deadline", "updated"])
     return transition
 
 
@@ -127,6 +128,8 @@ def startup_create(
         phase_since=on,
         **profile,
     )
+    startup.phase_deadline = startup.compute_phase_deadline()
+    startup.save(update_fields=["phase_deadline"])
     PhaseTransition.objects.create(
         startup=startup,
         kind=TransitionKind.START,
@@ -396,6 +399,18 @@ def review_record(
     return review
 
 
+def startups_refresh_deadlines(*, startups) -> int:
+    """Recompute phase deadlines after a program's duration policy or a cohort changed."""
+    changed = []
+    for startup in startups.select_related("cohort__program"):
+        deadline = startup.compute_phase_deadline()
+        if deadline != startup.phase_deadline:
+            startup.phase_deadline = deadline
+            changed.append(startup)
+    Startup.objects.bulk_update(changed, ["phase_deadline"])
+    return len(changed)
+
+
 def archive(*, obj, actor) -> None:
     """Archive a record that must not be deleted (review, failure, lesson, startup)."""
     if obj.archived_at is None:
@@ -407,10 +422,10 @@ def archive(*, obj, actor) -> None:
 def _imported_kind(from_phase: str, to_phase: Phase) -> TransitionKind:
     if not from_phase:
         return TransitionKind.START
+    if to_phase == Phase.ABANDONED:
+        return TransitionKind.ABANDON  # also after a transfer: the service then stopped
     if from_phase in TERMINAL_PHASES:
         return TransitionKind.REOPEN
-    if to_phase == Phase.ABANDONED:
-        return TransitionKind.ABANDON
     if (
         to_phase in PHASE_ORDER
         and from_phase in PHASE_ORDER
@@ -457,5 +472,6 @@ def startup_sync_imported_phases(
         from_phase = to_phase
     if new_phases:
         startup.phase, startup.phase_since = new_phases[-1]
-        startup.save(update_fields=["phase", "phase_since", "updated"])
+        startup.phase_deadline = startup.compute_phase_deadline()
+        startup.save(update_fields=["phase", "phase_since", "phase_deadline", "updated"])
     return len(new_phases)

@@ -2,6 +2,8 @@
 
 import datetime
 
+from django.utils import timezone
+
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -29,7 +31,7 @@ step = st.fixed_dictionaries(
 def apply(step, startup, day, staff, coach):
     actor = staff if step["by_staff"] else coach
     if step["document_first"]:
-        document_stop(startup, on=min(day, datetime.date.today()))
+        document_stop(startup, on=min(day, timezone.localdate()))
     match step["action"]:
         case "advance":
             services.startup_change_phase(
@@ -88,7 +90,7 @@ def test_random_service_calls_keep_the_lifecycle_invariants(people, steps):
     startup = StartupFactory(started_on=START)
     day = START
     for current in steps:
-        day = min(day + datetime.timedelta(days=current["days"]), datetime.date.today())
+        day = min(day + datetime.timedelta(days=current["days"]), timezone.localdate())
         before = (startup.transitions.count(), Startup.objects.get(pk=startup.pk).phase)
         try:
             apply(current, startup, day, staff, coach)

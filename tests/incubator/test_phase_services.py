@@ -2,8 +2,9 @@
 
 import datetime
 
-import pytest
 from django.utils import timezone
+
+import pytest
 
 from incubator import services
 from incubator.enums import FailureReason, FailureScope, Phase, ReviewDecision, TransitionKind

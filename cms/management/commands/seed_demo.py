@@ -5,6 +5,7 @@ from wagtail.models import Site
 
 from accounts.demo import DEMO_PASSWORD, seed_demo_users
 from cms.models import SiteIdentity
+from incubator.demo import seed_demo_lifecycle
 
 
 class Command(BaseCommand):
@@ -27,7 +28,11 @@ class Command(BaseCommand):
         identity = SiteIdentity.for_site(Site.objects.get(is_default_site=True))
         identity.operator_name = identity.operator_name or "Incubateur des territoires (démo)"
         identity.save(update_fields=["operator_name"])
-        self.stdout.write(self.style.SUCCESS("Données de démonstration chargées."))
+        by_role = {user.email.split("@")[0]: user for user in users}
+        created = seed_demo_lifecycle(by_role)
+        self.stdout.write(
+            self.style.SUCCESS(f"Données de démonstration chargées ({created} startups créées).")
+        )
         self.stdout.write(f"Comptes de démonstration (mot de passe « {DEMO_PASSWORD} ») :")
         for user in users:
             self.stdout.write(f"  {user.email:<26} {user.get_role_display()}")

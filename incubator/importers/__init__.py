@@ -1,0 +1,1 @@
+"""Importers of data published by other systems."""

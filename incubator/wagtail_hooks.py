@@ -1,0 +1,290 @@
+"""The staff back-office for the lifecycle, in the Wagtail admin.
+
+Domain models are snippets, not pages. Phases are never a form field: the
+"Changer de phase" action calls the service. Records that must never be lost
+(startups, reviews, failures, lessons, phase history) cannot be deleted here.
+"""
+
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from wagtail import hooks
+from wagtail.admin.filters import WagtailFilterSet
+from wagtail.admin.ui.menus import MenuItem
+from wagtail.admin.views.generic.models import CreateView
+from wagtail.permission_policies import ModelPermissionPolicy
+from wagtail.permissions import register_permission_policy
+from wagtail.snippets.models import register_snippet
+from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
+
+import django_filters
+
+from incubator import admin_views, services
+from incubator.enums import TERMINAL_PHASES, Phase
+from incubator.models import (
+    Failure,
+    Incubator,
+    Lesson,
+    PhaseTransition,
+    Review,
+    Startup,
+    Territory,
+)
+from programs.models import Cohort
+
+
+class ArchiveNotDeletePolicy(ModelPermissionPolicy):
+    """Django model permissions, minus deletion: these records are archived instead.
+
+    `denied_actions` also removes "add" where a record is only created by a
+    service that checks its rules (failures, lessons, committees).
+    """
+
+    def __init__(self, model, denied_actions=("delete",)):
+        super().__init__(model)
+        self.denied_actions = set(denied_actions)
+
+    def user_has_permission(self, user, action):
+        return action not in self.denied_actions and super().user_has_permission(user, action)
+
+
+class ReadOnlyPolicy(ModelPermissionPolicy):
+    """The phase history is written by the services only."""
+
+    def user_has_permission(self, user, action):
+        return action == "view" and (
+            super().user_has_permission(user, "view") or super().user_has_permission(user, "change")
+        )
+
+
+register_permission_policy(Startup, ArchiveNotDeletePolicy(Startup))
+for model in (Review, Failure, Lesson):
+    register_permission_policy(
+        model, ArchiveNotDeletePolicy(model, denied_actions=("add", "delete"))
+    )
+register_permission_policy(PhaseTransition, ReadOnlyPolicy(PhaseTransition))
+
+
+class StartupFilterSet(WagtailFilterSet):
+    phase = django_filters.MultipleChoiceFilter(label=_("Phase"), choices=Phase.choices)
+    incubator = django_filters.ModelChoiceFilter(
+        label=_("Incubateur"), queryset=Incubator.objects.all()
+    )
+    cohort = django_filters.ModelChoiceFilter(label=_("Promotion"), queryset=Cohort.objects.all())
+    sponsors = django_filters.ModelChoiceFilter(
+        label=_("Territoire sponsor"), queryset=Territory.objects.all()
+    )
+    overdue = django_filters.ChoiceFilter(
+        label=_("Phase dépassée"),
+        choices=[("yes", _("Oui")), ("no", _("Non"))],
+        method="filter_overdue",
+    )
+
+    class Meta:
+        model = Startup
+        fields = ["phase", "incubator", "cohort", "sponsors", "visibility"]
+
+    def filter_overdue(self, queryset, name, value):
+        late = queryset.filter(phase_deadline__lt=timezone.localdate()).exclude(
+            phase__in=TERMINAL_PHASES
+        )
+        return late if value == "yes" else queryset.exclude(pk__in=late.values("pk"))
+
+
+class StartupCreateView(CreateView):
+    def save_instance(self):
+        """A new startup starts its phase history through the service."""
+        data = dict(self.form.cleaned_data)
+        themes = data.pop("themes", [])
+        startup = services.startup_create(actor=self.request.user, on=timezone.localdate(), **data)
+        startup.themes.set(themes)
+        return startup
+
+
+class StartupViewSet(SnippetViewSet):
+    model = Startup
+    icon = "rocket"
+    menu_label = _("Startups")
+    add_view_class = StartupCreateView
+    list_display = [
+        "name",
+        "incubator",
+        "phase",
+        "phase_since",
+        "phase_deadline",
+        "visibility",
+    ]
+    list_export = [
+        "name",
+        "slug",
+        "incubator",
+        "phase",
+        "phase_since",
+        "phase_deadline",
+        "visibility",
+    ]
+    list_per_page = 50
+    search_fields = ["name", "pitch", "problem"]
+    search_backend_name = None
+    filterset_class = StartupFilterSet
+    copy_view_enabled = False
+    # The phase is not editable (the service owns it), nor the slug (public
+    # URLs must not move); sponsorships are edited with their commitment.
+    exclude_form_fields = ["slug", "sponsors", "source_id", "archived_at"]
+
+    def get_queryset(self, request):
+        return Startup.objects.select_related("incubator")
+
+    def get_urlpatterns(self):
+        return [
+            *super().get_urlpatterns(),
+            path("phase/<int:pk>/", admin_views.startup_phase, name="phase"),
+        ]
+
+
+class TerritoryViewSet(SnippetViewSet):
+    model = Territory
+    icon = "site"
+    list_display = ["name", "kind", "acronym", "siren", "insee_code"]
+    list_filter = ["kind"]
+    search_fields = ["name", "acronym", "siren", "insee_code"]
+    search_backend_name = None
+    copy_view_enabled = False
+    exclude_form_fields = ["source_id"]
+
+
+class IncubatorViewSet(SnippetViewSet):
+    model = Incubator
+    icon = "group"
+    list_display = ["name", "owner", "website"]
+    search_fields = ["name"]
+    search_backend_name = None
+    copy_view_enabled = False
+    exclude_form_fields = ["source_id"]
+
+
+class ReviewViewSet(SnippetViewSet):
+    model = Review
+    icon = "tasks"
+    menu_label = _("Comités")
+    list_display = ["startup", "date", "decision", "next_review_date"]
+    list_filter = ["decision"]
+    search_fields = ["startup__name", "notes", "conditions"]
+    search_backend_name = None
+    copy_view_enabled = False
+    exclude_form_fields = ["archived_at"]
+
+
+class FailureViewSet(SnippetViewSet):
+    model = Failure
+    icon = "warning"
+    menu_label = _("Échecs")
+    list_display = [
+        "startup",
+        "scope",
+        "reason",
+        "occurred_on",
+        "publication_consent",
+    ]
+    list_filter = ["reason", "scope", "publication_consent"]
+    search_fields = ["startup__name", "what_we_learned", "why_we_stop", "advice_for_relaunch"]
+    search_backend_name = None
+    copy_view_enabled = False
+    exclude_form_fields = ["startup", "archived_at"]
+
+    def get_queryset(self, request):
+        return Failure.objects.select_related("startup")
+
+
+class LessonViewSet(SnippetViewSet):
+    model = Lesson
+    icon = "doc-full"
+    menu_label = _("Leçons")
+    list_display = ["title", "startup", "visibility"]
+    list_filter = ["visibility", "themes"]
+    search_fields = ["title", "body", "startup__name"]
+    search_backend_name = None
+    copy_view_enabled = False
+    exclude_form_fields = ["startup", "failure", "experiment", "archived_at", "slug"]
+
+    def get_queryset(self, request):
+        return Lesson.objects.select_related("startup")
+
+
+class PhaseTransitionViewSet(SnippetViewSet):
+    model = PhaseTransition
+    icon = "history"
+    menu_label = _("Historique des phases")
+    list_display = ["startup", "date", "kind", "from_phase", "to_phase", "decided_by"]
+    list_filter = ["kind", "to_phase"]
+    search_fields = ["startup__name", "rationale"]
+    search_backend_name = None
+    inspect_view_enabled = True
+    copy_view_enabled = False
+    exclude_form_fields = []
+
+    def get_queryset(self, request):
+        return PhaseTransition.objects.select_related("startup", "decided_by")
+
+
+class LifecycleGroup(SnippetViewSetGroup):
+    menu_label = _("Incubateur")
+    menu_icon = "rocket"
+    menu_order = 150
+    items = (
+        StartupViewSet,
+        ReviewViewSet,
+        FailureViewSet,
+        LessonViewSet,
+        PhaseTransitionViewSet,
+        TerritoryViewSet,
+        IncubatorViewSet,
+    )
+
+
+register_snippet(LifecycleGroup)
+
+
+@hooks.register("register_admin_urls")
+def register_history_url():
+    return [
+        path(
+            "historique/<str:model_name>/<int:pk>/",
+            admin_views.record_history,
+            name="incubator_record_history",
+        )
+    ]
+
+
+@hooks.register("after_edit_snippet")
+def refresh_deadlines_after_edit(request, instance):
+    # A startup's cohort, or a program's duration policy, sets phase deadlines.
+    if isinstance(instance, Startup):
+        services.startups_refresh_deadlines(startups=Startup.objects.filter(pk=instance.pk))
+
+
+@hooks.register("register_snippet_listing_buttons")
+def lifecycle_listing_buttons(snippet, user, next_url=None):
+    buttons = []
+    if isinstance(snippet, Startup):
+        buttons.append(
+            MenuItem(
+                _("Changer de phase"),
+                url=reverse("wagtailsnippets_incubator_startup:phase", args=[snippet.pk]),
+                icon_name="resubmit",
+                priority=5,
+            )
+        )
+    if isinstance(snippet, Startup | Failure | Lesson):
+        buttons.append(
+            MenuItem(
+                _("Historique des modifications"),
+                url=reverse(
+                    "incubator_record_history", args=[snippet._meta.model_name, snippet.pk]
+                ),
+                icon_name="history",
+                priority=40,
+            )
+        )
+    return buttons

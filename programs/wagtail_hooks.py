@@ -1,0 +1,51 @@
+"""Programmes and cohorts in the Wagtail admin."""
+
+from django.utils.translation import gettext_lazy as _
+
+from wagtail import hooks
+from wagtail.snippets.models import register_snippet
+from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
+
+from incubator import services
+from incubator.models import Startup
+from programs.models import Cohort, Program
+
+
+class ProgramViewSet(SnippetViewSet):
+    model = Program
+    icon = "list-ul"
+    list_display = ["name", "incubator"]
+    list_filter = ["incubator"]
+    search_fields = ["name"]
+    search_backend_name = None
+
+
+class CohortViewSet(SnippetViewSet):
+    model = Cohort
+    icon = "group"
+    list_display = ["name", "program", "start_date", "end_date"]
+    list_filter = ["program"]
+    search_fields = ["name", "program__name"]
+    search_backend_name = None
+
+
+class ProgramsGroup(SnippetViewSetGroup):
+    menu_label = _("Programmes")
+    menu_icon = "list-ul"
+    menu_order = 160
+    items = (ProgramViewSet, CohortViewSet)
+
+
+register_snippet(ProgramsGroup)
+
+
+@hooks.register("after_edit_snippet")
+def refresh_deadlines_after_policy_change(request, instance):
+    # A program's maximum phase durations set its startups' deadlines.
+    if isinstance(instance, Program):
+        startups = Startup.objects.filter(cohort__program=instance)
+    elif isinstance(instance, Cohort):
+        startups = Startup.objects.filter(cohort=instance)
+    else:
+        return
+    services.startups_refresh_deadlines(startups=startups)

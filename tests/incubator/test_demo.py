@@ -1,0 +1,39 @@
+"""The demo network is realistic, coherent and idempotent."""
+
+from django.core.management import call_command
+
+import pytest
+
+from incubator import services
+from incubator.enums import Phase
+from incubator.models import PhaseTransition, Startup, Territory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_seed_demo_builds_a_coherent_network_once(settings):
+    settings.DEBUG = True
+    call_command("seed_demo", verbosity=0)
+    counts = (Startup.objects.count(), PhaseTransition.objects.count(), Territory.objects.count())
+    call_command("seed_demo", verbosity=0)
+    assert (
+        Startup.objects.count(),
+        PhaseTransition.objects.count(),
+        Territory.objects.count(),
+    ) == counts
+
+    assert counts[0] >= 30
+    assert set(Startup.objects.values_list("phase", flat=True)) == set(Phase)
+    assert {"commune", "epci", "departement", "region"} <= set(
+        Territory.objects.values_list("kind", flat=True)
+    )
+    for startup in Startup.objects.all():
+        last = startup.transitions.order_by("date", "created", "pk").last()
+        assert startup.phase == last.to_phase
+        assert startup.indicators.get().measurements.exists()
+        if startup.phase == Phase.ABANDONED:
+            assert services.has_documented_stop(startup)
+            assert startup.failures.get().why_we_stop
+    assert Startup.objects.filter(visibility="private").exists()
+    assert Startup.objects.filter(memberships__user__email="agent@demo.example").exists()
+    assert Startup.objects.filter(sponsors__referents__email="territoire@demo.example").exists()
