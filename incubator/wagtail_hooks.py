@@ -26,8 +26,10 @@ from incubator.models import (
     Failure,
     Incubator,
     Lesson,
+    Membership,
     PhaseTransition,
     Review,
+    Sponsorship,
     Startup,
     Territory,
 )
@@ -164,6 +166,38 @@ class IncubatorViewSet(SnippetViewSet):
     exclude_form_fields = ["source_id"]
 
 
+class SponsorshipViewSet(SnippetViewSet):
+    """Who sponsors what, and whether the commitment letter is signed."""
+
+    model = Sponsorship
+    icon = "link"
+    menu_label = _("Parrainages")
+    list_display = ["startup", "territory", "amount_cents", "commitment_signed_on"]
+    list_filter = ["territory"]
+    search_fields = ["startup__name", "territory__name"]
+    search_backend_name = None
+    copy_view_enabled = False
+
+    def get_queryset(self, request):
+        return Sponsorship.objects.select_related("startup", "territory")
+
+
+class MembershipViewSet(SnippetViewSet):
+    """Teams, and the time agent-entrepreneurs are freed for their startup."""
+
+    model = Membership
+    icon = "user"
+    menu_label = _("Équipes")
+    list_display = ["user", "startup", "role", "freed_days_per_week", "start_date", "end_date"]
+    list_filter = ["role"]
+    search_fields = ["startup__name", "user__email", "user__display_name"]
+    search_backend_name = None
+    copy_view_enabled = False
+
+    def get_queryset(self, request):
+        return Membership.objects.select_related("startup", "user")
+
+
 class ReviewViewSet(SnippetViewSet):
     model = Review
     icon = "tasks"
@@ -234,6 +268,8 @@ class LifecycleGroup(SnippetViewSetGroup):
     menu_order = 150
     items = (
         StartupViewSet,
+        SponsorshipViewSet,
+        MembershipViewSet,
         ReviewViewSet,
         FailureViewSet,
         LessonViewSet,

@@ -352,7 +352,7 @@ def plan_phases(items, *, today: datetime.date) -> PhasePlan:
             plan.repairs.append(
                 _(
                     "phase « %(name)s » après la phase terminale « %(previous)s » : "
-                    "gardée comme une réouverture."
+                    "gardée à la suite (réouverture ou arrêt après coup)."
                 )
                 % {"name": name, "previous": previous}
             )

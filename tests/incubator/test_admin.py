@@ -149,7 +149,18 @@ def test_program_policy_change_moves_deadlines(staff_client):
 
 
 @pytest.mark.parametrize(
-    "model", ["startup", "review", "failure", "lesson", "phasetransition", "territory", "incubator"]
+    "model",
+    [
+        "startup",
+        "sponsorship",
+        "membership",
+        "review",
+        "failure",
+        "lesson",
+        "phasetransition",
+        "territory",
+        "incubator",
+    ],
 )
 def test_every_lifecycle_admin_list_renders(staff_client, model):
     startup = StartupFactory()
