@@ -42,6 +42,11 @@ class User(AbstractUser):
         help_text=_("Le nom montré aux autres membres, par exemple « Camille Martin »."),
     )
     role = models.CharField(_("rôle"), max_length=20, choices=Role.choices, default=Role.AGENT)
+    receives_digests = models.BooleanField(
+        _("recevoir les récapitulatifs"),
+        default=True,
+        help_text=_("Le récapitulatif hebdomadaire des alertes de vos startups."),
+    )
 
     USERNAME_FIELD = "email"
     EMAIL_FIELD = "email"

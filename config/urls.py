@@ -21,6 +21,7 @@ urlpatterns = [
     ),
     path(settings.DJANGO_ADMIN_PATH, admin.site.urls),
     path("comptes/", include("allauth.urls")),
+    path("espace/", include("incubator.urls")),
     path("comptes/profil/", account_views.profile, name="account_profile"),
     path("documents/", include(wagtaildocs_urls)),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -214,6 +214,8 @@ class Startup(ArchivableModel):
     phase_since = models.DateField(_("dans cette phase depuis"), null=True, editable=False)
     # When the current phase should end (program policy); null in terminal phases.
     phase_deadline = models.DateField(_("échéance de la phase"), null=True, editable=False)
+    # Last time the team or coach recorded anything: drives "no update for 30 days".
+    last_activity_at = models.DateTimeField(_("dernière mise à jour"), null=True, editable=False)
     relaunch_of = models.ForeignKey(
         "self",
         verbose_name=_("relance de"),
@@ -516,6 +518,9 @@ class PhaseTransition(models.Model):
         related_name="transitions",
     )
     rationale = models.TextField(_("justification"))
+    # Phase gates: the entry checklist as it stood, and why an unmet one was overridden.
+    gate_checklist = models.JSONField(_("critères d’entrée"), default=list, blank=True)
+    gate_override_reason = models.TextField(_("motif de dérogation"), blank=True)
     created = models.DateTimeField(_("enregistrée le"), auto_now_add=True)
 
     objects = UndeletableQuerySet.as_manager()
@@ -738,3 +743,47 @@ class Deployment(TimeStampedModel):
 
     def __str__(self):
         return f"{self.startup} @ {self.territory}"
+
+
+class GateEvidence(TimeStampedModel):
+    """A startup's answer to one entry criterion of a phase gate, with its evidence."""
+
+    startup = models.ForeignKey(Startup, on_delete=models.CASCADE, related_name="gate_evidence")
+    criterion = models.ForeignKey(
+        "programs.PhaseGateCriterion", on_delete=models.CASCADE, related_name="evidence"
+    )
+    met = models.BooleanField(_("critère rempli"), default=False)
+    evidence_url = models.URLField(_("preuve (lien)"), max_length=500, blank=True)
+    note = models.TextField(_("commentaire"), blank=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("renseigné par"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("preuve de critère d’entrée")
+        verbose_name_plural = _("preuves de critères d’entrée")
+        constraints = [
+            models.UniqueConstraint(fields=["startup", "criterion"], name="gate_evidence_unique")
+        ]
+
+    def __str__(self):
+        return f"{self.startup} — {self.criterion}"
+
+
+class NotificationLog(models.Model):
+    """One notification sent, by a stable key, so a scheduler re-run never sends it twice."""
+
+    key = models.CharField(_("clé"), max_length=200, unique=True)
+    sent_at = models.DateTimeField(_("envoyée le"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("notification envoyée")
+        verbose_name_plural = _("notifications envoyées")
+
+    def __str__(self):
+        return self.key

@@ -1,4 +1,4 @@
-"""Permission predicates for the lifecycle (DESIGN §6)."""
+"""Permission predicates for the lifecycle (DESIGN §6), small enough to read at a glance."""
 
 from accounts.enums import Role
 
@@ -14,3 +14,31 @@ def is_network_staff(user) -> bool:
 def can_reopen_startup(user) -> bool:
     """Terminal phases accept no further change except a reopening by staff."""
     return is_network_staff(user)
+
+
+def is_coach_of(user, startup) -> bool:
+    """Coach of the startup's incubator or cohort (or staff): reviews and phase decisions."""
+    if is_network_staff(user):
+        return True
+    if not user.is_authenticated:
+        return False
+    if startup.incubator.coaches.filter(pk=user.pk).exists():
+        return True
+    return startup.cohort_id is not None and startup.cohort.coaches.filter(pk=user.pk).exists()
+
+
+def is_member_of(user, startup) -> bool:
+    """A current member of the startup's team (agent-entrepreneur or team member)."""
+    return (
+        user.is_authenticated
+        and startup.memberships.filter(user=user, end_date__isnull=True).exists()
+    )
+
+
+def can_edit_startup(user, startup) -> bool:
+    """Agents edit everything on their startups except phase decisions; coaches too."""
+    return is_member_of(user, startup) or is_coach_of(user, startup)
+
+
+def can_decide_phase(user, startup) -> bool:
+    return is_coach_of(user, startup)

@@ -80,3 +80,43 @@ class Cohort(TimeStampedModel):
 
     def __str__(self):
         return f"{self.program} — {self.name}"
+
+
+class GateCriterionKind(models.TextChoices):
+    MANUAL = "manual", _("À justifier par une preuve")
+    SIGNED_COMMITMENT = "signed_commitment", _("Engagement du sponsor signé")
+    FREED_TIME = "freed_time", _("Agent-entrepreneur libéré au moins N jours par semaine")
+
+
+class PhaseGateCriterion(models.Model):
+    """An entry criterion of a phase, editable per programme (e.g. to enter construction)."""
+
+    program = models.ForeignKey(
+        Program, verbose_name=_("programme"), on_delete=models.CASCADE, related_name="gate_criteria"
+    )
+    phase = models.CharField(_("phase d’entrée"), max_length=20, choices=Phase.choices)
+    label = models.CharField(_("critère"), max_length=300)
+    description = models.TextField(_("précisions"), blank=True)
+    kind = models.CharField(
+        _("vérification"),
+        max_length=20,
+        choices=GateCriterionKind.choices,
+        default=GateCriterionKind.MANUAL,
+    )
+    threshold = models.DecimalField(
+        _("seuil"),
+        max_digits=3,
+        decimal_places=1,
+        null=True,
+        blank=True,
+        help_text=_("Pour le temps libéré : nombre minimal de jours par semaine."),
+    )
+    order = models.PositiveSmallIntegerField(_("ordre"), default=0)
+
+    class Meta:
+        verbose_name = _("critère d’entrée de phase")
+        verbose_name_plural = _("critères d’entrée de phase")
+        ordering = ["program", "phase", "order", "pk"]
+
+    def __str__(self):
+        return self.label

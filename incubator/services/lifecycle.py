@@ -14,6 +14,7 @@ from django.utils.formats import date_format
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
+from incubator import notifications
 from incubator.enums import (
     ALLOWED_TRANSITIONS,
     PHASE_ORDER,
@@ -40,6 +41,23 @@ from incubator.models import (
     Startup,
 )
 from incubator.permissions import can_reopen_startup
+
+__all__ = [
+    "unique_slug",
+    "startup_touch",
+    "has_documented_stop",
+    "startup_create",
+    "startup_change_phase",
+    "startup_reopen",
+    "next_phases",
+    "previous_phase",
+    "lesson_create",
+    "failure_record",
+    "review_record",
+    "startups_refresh_deadlines",
+    "archive",
+    "startup_sync_imported_phases",
+]
 
 
 def unique_slug(model, text: str, *, max_length: int = 100) -> str:
@@ -85,10 +103,20 @@ def _write_transition(
         review=review,
         rationale=rationale,
     )
+    # E-mails go out only once the decision is committed.
+    transaction.on_commit(lambda: notifications.phase_decision_recorded(transition.pk))
     startup.phase, startup.phase_since = to_phase, on
     startup.phase_deadline = startup.compute_phase_deadline()
-    startup.save(update_fields=["phase", "phase_since", "phase_deadline", "updated"])
+    startup.last_activity_at = timezone.now()
+    startup.save(
+        update_fields=["phase", "phase_since", "phase_deadline", "last_activity_at", "updated"]
+    )
     return transition
+
+
+def startup_touch(startup: Startup) -> None:
+    """Record that the team or coach updated the startup (resets the inactivity alerts)."""
+    Startup.objects.filter(pk=startup.pk).update(last_activity_at=timezone.now())
 
 
 def has_documented_stop(startup: Startup) -> bool:
@@ -126,6 +154,7 @@ def startup_create(
         visibility=visibility,
         phase=initial_phase,
         phase_since=on,
+        last_activity_at=timezone.now(),
         **profile,
     )
     startup.phase_deadline = startup.compute_phase_deadline()
@@ -321,6 +350,7 @@ def failure_record(
     )
     for lesson in lessons:
         lesson_create(startup=startup, failure=failure, author=author, **lesson)
+    startup_touch(startup)
     return failure
 
 
@@ -358,6 +388,7 @@ def review_record(
         if indicator.startup_id != startup.pk:
             raise IncubatorError(_("Un objectif porte sur un indicateur d’une autre startup."))
         ReviewTarget.objects.create(review=review, indicator=indicator, target_value=value)
+    startup_touch(startup)
 
     phase = Phase(startup.phase)
     if decision == ReviewDecision.ADVANCE:

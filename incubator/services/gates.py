@@ -1,0 +1,3 @@
+"""Services for phase gates: entry criteria, their evidence, and overrides."""
+
+__all__: list[str] = []

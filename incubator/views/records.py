@@ -1,0 +1,3 @@
+"""Placeholder: views of this area are being written."""
+
+urlpatterns = []
