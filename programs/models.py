@@ -120,3 +120,64 @@ class PhaseGateCriterion(models.Model):
 
     def __str__(self):
         return self.label
+
+
+class ContributionStatus(models.TextChoices):
+    DUE = "due", _("À payer")
+    PENDING = "pending", _("Paiement en cours")
+    PAID = "paid", _("Payée")
+    FAILED = "failed", _("Paiement échoué")
+    REFUNDED = "refunded", _("Remboursée")
+    CANCELLED = "cancelled", _("Annulée")
+
+
+class ContributionKind(models.TextChoices):
+    SPONSORSHIP = "sponsorship", _("Contribution au programme (par startup)")
+    MEMBERSHIP = "membership", _("Adhésion annuelle au réseau")
+
+
+class Contribution(models.Model):
+    """What a partner territory owes for a period; payments arrive with the payments work."""
+
+    territory = models.ForeignKey(
+        "incubator.Territory",
+        verbose_name=_("territoire"),
+        on_delete=models.PROTECT,
+        related_name="contributions",
+    )
+    sponsorship = models.ForeignKey(
+        "incubator.Sponsorship",
+        verbose_name=_("parrainage"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="contributions",
+    )
+    kind = models.CharField(_("nature"), max_length=20, choices=ContributionKind.choices)
+    period_start = models.DateField(_("début de période"))
+    period_end = models.DateField(_("fin de période"))
+    amount_cents = models.PositiveBigIntegerField(_("montant dû (centimes)"))
+    paid_cents = models.PositiveBigIntegerField(_("montant payé (centimes)"), default=0)
+    due_date = models.DateField(_("échéance"))
+    status = models.CharField(
+        _("état"), max_length=10, choices=ContributionStatus.choices, default=ContributionStatus.DUE
+    )
+    created = models.DateTimeField(_("créée le"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("contribution")
+        verbose_name_plural = _("contributions")
+        ordering = ["territory", "-due_date"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(period_end__gte=models.F("period_start")),
+                name="contribution_period_ordered",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.territory} — {self.get_kind_display()} {self.period_start:%Y}"
+
+    @property
+    def remaining_cents(self) -> int:
+        return max(self.amount_cents - self.paid_cents, 0)

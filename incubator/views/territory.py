@@ -1,3 +1,66 @@
-"""Placeholder: views of this area are being written."""
+"""The territory référent's view: what their territory sponsors, its lessons and contributions."""
 
-urlpatterns = []
+from django.core.exceptions import PermissionDenied
+from django.db.models import OuterRef, Prefetch, Subquery, Sum
+from django.shortcuts import get_object_or_404, render
+from django.urls import path
+
+from incubator.models import Indicator, Lesson, Measurement, Sponsorship, Territory
+from incubator.permissions import is_network_staff
+from programs.models import Contribution
+
+
+def territories_of(user):
+    """The territories a user answers for (all of them for network staff)."""
+    if is_network_staff(user):
+        return Territory.objects.all()
+    return Territory.objects.filter(referents=user)
+
+
+def territory_dashboard(request):
+    territories = territories_of(request.user).order_by("name")
+    if not territories.exists():
+        raise PermissionDenied
+    chosen = request.GET.get("territoire")
+    territory = get_object_or_404(territories, slug=chosen) if chosen else territories.first()
+
+    latest_value = Measurement.objects.filter(indicator=OuterRef("pk")).order_by("-date")
+    indicators = Indicator.objects.annotate(
+        latest_value=Subquery(latest_value.values("value")[:1]),
+        latest_date=Subquery(latest_value.values("date")[:1]),
+    ).order_by("name")
+    sponsorships = (
+        Sponsorship.objects.filter(territory=territory, startup__archived_at__isnull=True)
+        .select_related("startup__incubator")
+        .prefetch_related(Prefetch("startup__indicators", queryset=indicators))
+        .order_by("startup__name")
+    )
+    lessons = (
+        Lesson.objects.filter(startup__sponsorships__territory=territory, archived_at__isnull=True)
+        .select_related("startup", "failure")
+        .order_by("-created")
+    )
+    contributions = (
+        Contribution.objects.filter(territory=territory)
+        .select_related("sponsorship__startup")
+        .order_by("-due_date", "sponsorship__startup__name")
+    )
+    totals = contributions.exclude(status="cancelled").aggregate(
+        due=Sum("amount_cents"), paid=Sum("paid_cents")
+    )
+    return render(
+        request,
+        "incubator/workspace/territory.html",
+        {
+            "territory": territory,
+            "territories": territories,
+            "sponsorships": sponsorships,
+            "lessons": lessons,
+            "contributions": contributions,
+            "total_due_cents": totals["due"] or 0,
+            "total_paid_cents": totals["paid"] or 0,
+        },
+    )
+
+
+urlpatterns = [path("territoire/", territory_dashboard, name="territory")]

@@ -6,6 +6,7 @@ from wagtail.models import Site
 from accounts.demo import DEMO_PASSWORD, seed_demo_users
 from cms.models import SiteIdentity
 from incubator.demo import seed_demo_lifecycle
+from programs.demo import seed_demo_contributions
 
 
 class Command(BaseCommand):
@@ -30,6 +31,7 @@ class Command(BaseCommand):
         identity.save(update_fields=["operator_name"])
         by_role = {user.email.split("@")[0]: user for user in users}
         created = seed_demo_lifecycle(by_role)
+        seed_demo_contributions()
         self.stdout.write(
             self.style.SUCCESS(f"Données de démonstration chargées ({created} startups créées).")
         )

@@ -1,0 +1,82 @@
+"""The territory référent reads what their territory sponsors, and nothing else."""
+
+import datetime
+
+from django.urls import reverse
+
+import pytest
+
+from incubator.enums import Visibility
+from incubator.models import Sponsorship
+from programs.models import Contribution, ContributionKind, ContributionStatus
+from tests.factories import StartupFactory, TerritoryFactory, UserFactory, document_stop
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def referent_setup():
+    referent = UserFactory(territory=True)
+    territory = TerritoryFactory(name="Département de la Creuse")
+    territory.referents.add(referent)
+    sponsored = StartupFactory(name="Bibliobus Connecté", visibility=Visibility.PRIVATE)
+    Sponsorship.objects.create(startup=sponsored, territory=territory, amount_cents=60_000_00)
+    document_stop(sponsored)
+    other = StartupFactory(name="Projet d’ailleurs", visibility=Visibility.PRIVATE)
+    Sponsorship.objects.create(startup=other, territory=TerritoryFactory(), amount_cents=1)
+    Contribution.objects.create(
+        territory=territory,
+        kind=ContributionKind.MEMBERSHIP,
+        period_start=datetime.date(2026, 1, 1),
+        period_end=datetime.date(2026, 12, 31),
+        amount_cents=12_500_00,
+        paid_cents=5_000_00,
+        due_date=datetime.date(2026, 3, 31),
+        status=ContributionStatus.DUE,
+    )
+    return referent, sponsored, other
+
+
+def test_referent_sees_sponsored_startups_lessons_and_contributions(client, referent_setup):
+    referent, sponsored, other = referent_setup
+    client.force_login(referent)
+    html = client.get(reverse("workspace:territory")).text
+    assert "Bibliobus Connecté" in html
+    assert "Projet d’ailleurs" not in html
+    assert "Observer avant de construire" in html  # the lesson of its project
+    assert "12\u202f500,00\xa0€" in html or "12 500,00 €" in html.replace("\u202f", " ").replace(
+        "\xa0", " "
+    )
+    # Private details of a sponsored startup are readable, others are not found.
+    assert client.get(reverse("workspace:startup_detail", args=[sponsored.slug])).status_code == 200
+    assert client.get(reverse("workspace:startup_detail", args=[other.slug])).status_code == 404
+
+
+def test_a_referent_cannot_pick_another_territory(client, referent_setup):
+    referent, *_ = referent_setup
+    client.force_login(referent)
+    stranger = TerritoryFactory()
+    assert (
+        client.get(reverse("workspace:territory"), {"territoire": stranger.slug}).status_code == 404
+    )
+
+
+def test_users_without_a_territory_get_403(client):
+    client.force_login(UserFactory())
+    assert client.get(reverse("workspace:territory")).status_code == 403
+
+
+def test_territory_page_query_count_is_constant(
+    client, referent_setup, django_assert_max_num_queries
+):
+    referent, sponsored, _ = referent_setup
+    territory = sponsored.sponsors.get()
+    client.force_login(referent)
+    url = reverse("workspace:territory")
+    client.get(url)
+    with django_assert_max_num_queries(30) as few:
+        client.get(url)
+    for startup in StartupFactory.create_batch(15):
+        Sponsorship.objects.create(startup=startup, territory=territory)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        client.get(url)
