@@ -40,7 +40,7 @@ from incubator.models import (
     Territory,
     Theme,
 )
-from programs.models import Cohort, Program
+from programs.models import Cohort, GateCriterionKind, PhaseGateCriterion, Program
 
 TERRITORIES = [
     # slug, name, kind, SIREN, INSEE
@@ -529,7 +529,55 @@ def seed_demo_lifecycle(users: dict[str, User]) -> int:
             agent=agent if index % 4 == 0 else None,
             territories=territories,
         )
+    # After the startups: their demo history predates the gates (see the docstring).
+    seed_demo_gate_criteria({cohort.program for cohort in cohorts})
     return created
+
+
+# phase, label, kind, threshold: the entry criteria of every demo programme.
+GATE_CRITERIA = [
+    (Phase.CONSTRUCTION, "Problème confirmé par des preuves", GateCriterionKind.MANUAL, None),
+    (
+        Phase.CONSTRUCTION,
+        "Engagement du sponsor signé",
+        GateCriterionKind.SIGNED_COMMITMENT,
+        None,
+    ),
+    (
+        Phase.CONSTRUCTION,
+        "Agent-entrepreneur libéré au moins 2 jours par semaine",
+        GateCriterionKind.FREED_TIME,
+        Decimal("2"),
+    ),
+    (
+        Phase.ACCELERATION,
+        "Service utilisé par de vrais usagers, impact mesuré",
+        GateCriterionKind.MANUAL,
+        None,
+    ),
+    (
+        Phase.ACCELERATION,
+        "Agent-entrepreneur libéré au moins 3 jours par semaine",
+        GateCriterionKind.FREED_TIME,
+        Decimal("3"),
+    ),
+]
+
+
+def seed_demo_gate_criteria(programs) -> None:
+    """Default phase-gate criteria of the demo programmes (idempotent).
+
+    Seeded once the demo startups exist: their phase history was decided by
+    committees before these gates were in place.
+    """
+    for program in programs:
+        for order, (phase, label, kind, threshold) in enumerate(GATE_CRITERIA):
+            PhaseGateCriterion.objects.get_or_create(
+                program=program,
+                phase=phase,
+                label=label,
+                defaults={"kind": kind, "threshold": threshold, "order": order},
+            )
 
 
 def _seed_startup(
@@ -666,6 +714,8 @@ def _seed_startup(
             if phase in (Phase.ABANDONED, Phase.TRANSFERRED, Phase.OPERATED)
             else day + datetime.timedelta(days=182),
             targets={indicator: indicator.target},
+            # Used only if the gates already exist (a startup added to a seeded demo).
+            gate_override_reason="Historique de démonstration, antérieur aux critères d’entrée.",
         )
     if not startup.transitions.filter(to_phase__in=[Phase.ABANDONED]).exists():
         Milestone.objects.create(

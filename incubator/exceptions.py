@@ -11,6 +11,14 @@ class IncubatorError(Exception):
         self.message = message
 
 
+class InvalidValue(IncubatorError):
+    """A rule about one input was broken; `field` names it so a form shows the message beside it."""
+
+    def __init__(self, message, *, field: str):
+        super().__init__(message)
+        self.field = field
+
+
 class InvalidTransition(IncubatorError):
     pass
 

@@ -42,3 +42,12 @@ def can_edit_startup(user, startup) -> bool:
 
 def can_decide_phase(user, startup) -> bool:
     return is_coach_of(user, startup)
+
+
+def can_view_cohort_board(user) -> bool:
+    """The coach's board: coaches (by role or by coaching an incubator or cohort) and staff."""
+    if not user.is_authenticated:
+        return False
+    if is_network_staff(user) or user.role == Role.COACH:
+        return True
+    return user.coached_incubators.exists() or user.cohorts.exists()

@@ -1,6 +1,7 @@
 """Incubation programmes and their cohorts (promotions)."""
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -120,6 +121,17 @@ class PhaseGateCriterion(models.Model):
 
     def __str__(self):
         return self.label
+
+    def clean(self):
+        # Nothing is entered by advancing into the first phase or by stopping.
+        if self.phase in (Phase.INVESTIGATION, Phase.ABANDONED):
+            raise ValidationError(
+                {"phase": _("Un critère d’entrée porte sur une phase atteinte par un passage.")}
+            )
+        if self.kind == GateCriterionKind.FREED_TIME and self.threshold is None:
+            raise ValidationError(
+                {"threshold": _("Indiquez le nombre minimal de jours libérés par semaine.")}
+            )
 
 
 class ContributionStatus(models.TextChoices):

@@ -8,7 +8,7 @@ from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
 from incubator import services
 from incubator.models import Startup
-from programs.models import Cohort, Program
+from programs.models import Cohort, PhaseGateCriterion, Program
 
 
 class ProgramViewSet(SnippetViewSet):
@@ -29,11 +29,23 @@ class CohortViewSet(SnippetViewSet):
     search_backend_name = None
 
 
+class PhaseGateCriterionViewSet(SnippetViewSet):
+    """Entry criteria of each phase, per programme: what a committee checks before advancing."""
+
+    model = PhaseGateCriterion
+    icon = "tasks"
+    menu_label = _("Critères d’entrée")
+    list_display = ["label", "program", "phase", "kind", "threshold", "order"]
+    list_filter = ["program", "phase", "kind"]
+    search_fields = ["label", "program__name"]
+    search_backend_name = None
+
+
 class ProgramsGroup(SnippetViewSetGroup):
     menu_label = _("Programmes")
     menu_icon = "list-ul"
     menu_order = 160
-    items = (ProgramViewSet, CohortViewSet)
+    items = (ProgramViewSet, CohortViewSet, PhaseGateCriterionViewSet)
 
 
 register_snippet(ProgramsGroup)

@@ -41,6 +41,7 @@ from incubator.models import (
     Startup,
 )
 from incubator.permissions import can_reopen_startup
+from incubator.services.gates import gate_checklist
 
 __all__ = [
     "unique_slug",
@@ -91,7 +92,16 @@ def _check_date(startup: Startup, on: datetime.date) -> None:
 
 
 def _write_transition(
-    *, startup, kind, to_phase, actor, on, rationale, review=None
+    *,
+    startup,
+    kind,
+    to_phase,
+    actor,
+    on,
+    rationale,
+    review=None,
+    checklist=(),
+    gate_override_reason="",
 ) -> PhaseTransition:
     transition = PhaseTransition.objects.create(
         startup=startup,
@@ -102,6 +112,8 @@ def _write_transition(
         decided_by=actor,
         review=review,
         rationale=rationale,
+        gate_checklist=list(checklist),
+        gate_override_reason=gate_override_reason,
     )
     # E-mails go out only once the decision is committed.
     transaction.on_commit(lambda: notifications.phase_decision_recorded(transition.pk))
@@ -181,11 +193,14 @@ def startup_change_phase(
     rationale: str,
     review: Review | None = None,
     pivot: bool = False,
+    gate_override_reason: str = "",
 ) -> PhaseTransition:
     """Move a startup to another phase, writing its immutable history row.
 
     Forward one phase or to `abandoned`; with `pivot=True`, back one phase.
     Abandoning needs a documented failure (a Failure with a Lesson).
+    Advancing needs the programme's entry criteria of the new phase, or a
+    written `gate_override_reason`; the checklist is kept on the history row.
     """
     startup = Startup.objects.select_for_update().get(pk=startup.pk)
     rationale = _require_rationale(rationale)
@@ -210,12 +225,26 @@ def startup_change_phase(
         raise FailureRequired(
             _("Pour arrêter une startup, documentez d’abord l’échec et au moins une leçon apprise.")
         )
+    checklist, override = [], ""
     if pivot:
         kind = TransitionKind.PIVOT
     elif to_phase == Phase.ABANDONED:
         kind = TransitionKind.ABANDON
     else:
         kind = TransitionKind.ADVANCE
+        checklist = gate_checklist(startup=startup, to_phase=to_phase)
+        override = (gate_override_reason or "").strip()
+        unmet = [criterion["label"] for criterion in checklist if not criterion["met"]]
+        if not unmet:
+            override = ""  # nothing was overridden: keep the history row truthful
+        elif not override:
+            raise InvalidTransition(
+                _(
+                    "Critères d’entrée en « %(phase)s » non remplis : %(criteria)s. "
+                    "Apportez les preuves ou écrivez le motif de la dérogation."
+                )
+                % {"phase": Phase(to_phase).label, "criteria": " ; ".join(unmet)}
+            )
     return _write_transition(
         startup=startup,
         kind=kind,
@@ -224,6 +253,8 @@ def startup_change_phase(
         on=on,
         rationale=rationale,
         review=review,
+        checklist=checklist,
+        gate_override_reason=override,
     )
 
 
@@ -369,8 +400,13 @@ def review_record(
     notes: str = "",
     next_review_date: datetime.date | None = None,
     targets: Mapping[Indicator, Decimal] | None = None,
+    gate_override_reason: str = "",
 ) -> Review:
-    """Record an investment committee; advance, pivot and stop change the phase in the same step."""
+    """Record an investment committee; advance, pivot and stop change the phase in the same step.
+
+    `gate_override_reason` is passed to the phase change when advancing past
+    unmet entry criteria.
+    """
     if next_review_date is not None and next_review_date <= date:
         raise IncubatorError(_("Le prochain comité doit être fixé après celui-ci."))
     review = Review.objects.create(
@@ -404,6 +440,7 @@ def review_record(
             on=date,
             rationale=rationale or conditions or notes,
             review=review,
+            gate_override_reason=gate_override_reason,
         )
     elif decision == ReviewDecision.PIVOT:
         target = to_phase or previous_phase(phase)

@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from django.test.utils import override_settings
 
 from wagtail.models import Site
 
@@ -30,7 +31,9 @@ class Command(BaseCommand):
         identity.operator_name = identity.operator_name or "Incubateur des territoires (démo)"
         identity.save(update_fields=["operator_name"])
         by_role = {user.email.split("@")[0]: user for user in users}
-        created = seed_demo_lifecycle(by_role)
+        # Years of demo decisions must not e-mail the demo team on every load.
+        with override_settings(EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend"):
+            created = seed_demo_lifecycle(by_role)
         seed_demo_contributions()
         self.stdout.write(
             self.style.SUCCESS(f"Données de démonstration chargées ({created} startups créées).")

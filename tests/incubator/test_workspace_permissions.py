@@ -1,0 +1,148 @@
+"""The permission matrix of /espace/: every URL, every role, the expected status.
+
+URLs are enumerated from the URLConf, so a new workspace view cannot escape
+this test: it fails until the view's row is added to EXPECTED.
+"""
+
+import datetime
+
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+import pytest
+
+from incubator.enums import MembershipRole, Visibility
+from incubator.models import Experiment, Indicator, Membership, Milestone, Sponsorship
+from tests.factories import StartupFactory, TerritoryFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+ROLES = [
+    "anonymous",
+    "agent",
+    "other_agent",
+    "coach",
+    "other_coach",
+    "referent",
+    "other_referent",
+    "staff",
+]
+LOGIN = 302
+# Shorthands for rows: (anonymous, agent, other agent, coach, other coach, référent of a
+# sponsor, référent of a non-sponsor, staff). A private startup is a 404 for outsiders.
+READ_STARTUP = (LOGIN, 200, 404, 200, 404, 200, 404, 200)
+EDIT_STARTUP = (LOGIN, 200, 404, 200, 404, 403, 404, 200)
+DECIDE = (LOGIN, 403, 404, 200, 404, 403, 404, 200)
+COACHES_ONLY = (LOGIN, 403, 403, 200, 200, 403, 403, 200)
+REFERENTS_ONLY = (LOGIN, 403, 403, 403, 403, 200, 200, 200)
+EVERYONE_LOGGED_IN = (LOGIN, 200, 200, 200, 200, 200, 200, 200)
+REDIRECTS = (LOGIN, 302, 302, 302, 302, 302, 302, 302)
+
+EXPECTED = {
+    "home": REDIRECTS,
+    "startup_list": EVERYONE_LOGGED_IN,
+    "startup_detail": READ_STARTUP,
+    "startup_timeline": READ_STARTUP,
+    "territory": REFERENTS_ONLY,
+    "board": COACHES_ONLY,
+    "board_csv": COACHES_ONLY,
+    "review_create": DECIDE,
+    "gate_checklist": EDIT_STARTUP,
+    "milestone_create": EDIT_STARTUP,
+    "milestone_update": EDIT_STARTUP,
+    "experiment_create": EDIT_STARTUP,
+    "experiment_close": EDIT_STARTUP,
+    "indicator_create": EDIT_STARTUP,
+    "measurement_create": EDIT_STARTUP,
+    "failure_create": EDIT_STARTUP,
+    "startup_profile_update": EDIT_STARTUP,
+}
+
+
+def workspace_url_names():
+    resolver = get_resolver()
+    (workspace,) = [
+        p
+        for p in resolver.url_patterns
+        if isinstance(p, URLResolver) and p.namespace == "workspace"
+    ]
+
+    def walk(patterns):
+        for pattern in patterns:
+            if isinstance(pattern, URLResolver):
+                yield from walk(pattern.url_patterns)
+            elif isinstance(pattern, URLPattern) and pattern.name:
+                yield pattern
+
+    return {pattern.name: pattern for pattern in walk(workspace.url_patterns)}
+
+
+@pytest.fixture
+def world(settings):
+    settings.MFA_REQUIRED_FOR_PRIVILEGED = False  # MFA is tested on its own
+    users = {
+        "agent": UserFactory(),
+        "other_agent": UserFactory(),
+        "coach": UserFactory(coach=True),
+        "other_coach": UserFactory(coach=True),
+        "referent": UserFactory(territory=True),
+        "other_referent": UserFactory(territory=True),
+        "staff": UserFactory(staff=True),
+    }
+    startup = StartupFactory(name="Privée", visibility=Visibility.PRIVATE)
+    elsewhere = StartupFactory(name="Ailleurs")
+    startup.incubator.coaches.add(users["coach"])
+    elsewhere.incubator.coaches.add(users["other_coach"])
+    Membership.objects.create(startup=startup, user=users["agent"], role=MembershipRole.AGENT)
+    Membership.objects.create(
+        startup=elsewhere, user=users["other_agent"], role=MembershipRole.AGENT
+    )
+    sponsor, other_territory = TerritoryFactory(), TerritoryFactory()
+    sponsor.referents.add(users["referent"])
+    other_territory.referents.add(users["other_referent"])
+    Sponsorship.objects.create(startup=startup, territory=sponsor)
+    Sponsorship.objects.create(startup=elsewhere, territory=other_territory)
+    objects = {
+        "slug": startup.slug,
+        "milestone": Milestone.objects.create(
+            startup=startup, title="Jalon", due_date=datetime.date(2025, 1, 1)
+        ),
+        "experiment": Experiment.objects.create(
+            startup=startup,
+            hypothesis="H",
+            success_criterion="C",
+            start_date=datetime.date(2025, 1, 1),
+        ),
+        "indicator": Indicator.objects.create(startup=startup, name="Usagers"),
+    }
+    return users, objects
+
+
+def url_for(name, pattern, objects):
+    kwargs = {}
+    for key in pattern.pattern.converters:
+        if key == "slug":
+            kwargs[key] = objects["slug"]
+        else:  # e.g. milestone_pk, or pk of the object the view is named after
+            owner = next(
+                o for o in ("milestone", "experiment", "indicator") if o in name or o in key
+            )
+            kwargs[key] = objects[owner].pk
+    return reverse(f"workspace:{name}", kwargs=kwargs)
+
+
+def test_every_workspace_url_is_in_the_matrix():
+    assert set(workspace_url_names()) == set(EXPECTED), "add the new view's row to EXPECTED"
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_permission_matrix(client, world, name):
+    users, objects = world
+    pattern = workspace_url_names()[name]
+    url = url_for(name, pattern, objects)
+    got = []
+    for role in ROLES:
+        client.logout()
+        if role != "anonymous":
+            client.force_login(users[role])
+        got.append(client.get(url).status_code)
+    assert dict(zip(ROLES, got, strict=True)) == dict(zip(ROLES, EXPECTED[name], strict=True)), url
