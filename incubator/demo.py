@@ -526,7 +526,7 @@ def seed_demo_lifecycle(users: dict[str, User]) -> int:
             themes=[themes[t] for t in theme_names],
             private=private,
             coach=coach,
-            agent=agent if index % 4 == 0 else None,
+            agent=agent if index % 4 == 0 else _demo_agent(index),
             territories=territories,
         )
     # After the startups: their demo history predates the gates (see the docstring).
@@ -724,4 +724,49 @@ def _seed_startup(
             status=MilestoneStatus.PLANNED,
             due_date=timezone.localdate() + datetime.timedelta(days=rng.randint(10, 90)),
         )
+    # The demo is loaded in one go; spread the "last update" so the board shows
+    # fresh startups and ones that went quiet (30/60/90-day reminders).
+    quiet_days = rng.choice([0, 2, 5, 12, 20, 35, 48, 65, 95])
+    Startup.objects.filter(pk=startup.pk).update(
+        last_activity_at=timezone.now() - datetime.timedelta(days=quiet_days)
+    )
     return startup
+
+
+DEMO_AGENT_NAMES = [
+    "Léa Martin",
+    "Hugo Bernard",
+    "Chloé Dubois",
+    "Louis Thomas",
+    "Manon Robert",
+    "Nathan Richard",
+    "Camille Petit",
+    "Lucas Durand",
+    "Sarah Leroy",
+    "Jules Moreau",
+    "Emma Simon",
+    "Gabriel Laurent",
+    "Inès Lefebvre",
+    "Adam Michel",
+    "Zoé Garcia",
+    "Raphaël David",
+    "Jade Bertrand",
+    "Arthur Roux",
+    "Lina Vincent",
+    "Noah Fournier",
+    "Alice Morel",
+    "Ethan Girard",
+]
+
+
+def _demo_agent(index: int) -> User | None:
+    """Most startups have their own agent-entrepreneur; a few have none (an alert to show)."""
+    if index % 7 == 3:
+        return None
+    name = DEMO_AGENT_NAMES[index % len(DEMO_AGENT_NAMES)]
+    email = f"{slugify(name)}@demo.example"
+    user, created = User.objects.get_or_create(email=email, defaults={"display_name": name})
+    if created:
+        user.set_unusable_password()  # demo team members, not published logins
+        user.save(update_fields=["password"])
+    return user

@@ -156,7 +156,19 @@ def test_seed_demo_is_idempotent_and_creates_one_login_per_role(demo_site, setti
         "agent@demo.example",
         "territoire@demo.example",
     } <= emails
-    assert User.objects.count() == len(emails) == 5
+    count_after_first_run = User.objects.count()
+    call_command("seed_demo", verbosity=0)
+    assert User.objects.count() == count_after_first_run  # idempotent
+    # Only the published demo logins can log in; demo team members cannot.
+    assert sorted(u.email for u in User.objects.all() if u.has_usable_password()) == sorted(
+        [
+            "admin@demo.example",
+            "coach@demo.example",
+            "agent@demo.example",
+            "territoire@demo.example",
+            "editeur@demo.example",
+        ]
+    )
     assert StandardPage.objects.count() == 3
     settings.DEBUG = False
     for email in ["agent@demo.example", "territoire@demo.example"]:
