@@ -163,8 +163,44 @@ class MeasurementForm(WorkspaceForm):
     note = forms.CharField(label=_("Note"), max_length=300, required=False)
 
 
-class FailureForm(WorkspaceForm):
+class PostMortemFields(WorkspaceForm):
+    """The three texts and the consent of a post-mortem (failure form and committee stop)."""
+
+    what_we_learned = forms.CharField(
+        label=_("Ce que nous avons appris"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+    why_we_stop = forms.CharField(
+        label=_("Pourquoi nous arrêtons"), required=False, widget=forms.Textarea(attrs={"rows": 4})
+    )
+    advice_for_relaunch = forms.CharField(
+        label=_("Conseils pour qui relancerait le projet"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+    publication_consent = forms.BooleanField(
+        label=_("Accord pour publier"),
+        required=False,
+        help_text=_("L’équipe accepte que ce retour d’expérience soit public."),
+    )
+
+
+class FailureForm(PostMortemFields):
     """What failed; the related experiment or milestone is one of this startup's."""
+
+    # The shared post-mortem fields come after the ones that say what failed.
+    field_order = [
+        "scope",
+        "experiment",
+        "milestone",
+        "occurred_on",
+        "reason",
+        "what_we_learned",
+        "why_we_stop",
+        "advice_for_relaunch",
+        "publication_consent",
+    ]
 
     scope = forms.ChoiceField(
         label=_("Ce qui a échoué"), choices=FailureScope.choices, widget=forms.RadioSelect
@@ -183,24 +219,6 @@ class FailureForm(WorkspaceForm):
         label=_("Cause principale"),
         # "To document" is for imported stops only: a team always gives a reason.
         choices=[c for c in FailureReason.choices if c[0] != FailureReason.TO_DOCUMENT],
-    )
-    what_we_learned = forms.CharField(
-        label=_("Ce que nous avons appris"),
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 4}),
-    )
-    why_we_stop = forms.CharField(
-        label=_("Pourquoi nous arrêtons"), required=False, widget=forms.Textarea(attrs={"rows": 4})
-    )
-    advice_for_relaunch = forms.CharField(
-        label=_("Conseils pour qui relancerait le projet"),
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 4}),
-    )
-    publication_consent = forms.BooleanField(
-        label=_("Accord pour publier"),
-        required=False,
-        help_text=_("L’équipe accepte que ce retour d’expérience soit public."),
     )
 
     def __init__(self, *args, startup: Startup, **kwargs):

@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from incubator.alerts import AlertKind
 from incubator.enums import TERMINAL_PHASES, FailureReason, Phase, ReviewDecision
-from incubator.forms import WorkspaceForm, date_input, decimal_field, url_field
+from incubator.forms import PostMortemFields, WorkspaceForm, date_input, decimal_field, url_field
 from incubator.services import next_phases, previous_phase
 
 # Sort keys of the board (GET `tri`, "-" prefix for descending) and their labels.
@@ -74,7 +74,7 @@ def _number(value: Decimal) -> str:
     return number_format(_plain(value))
 
 
-class ReviewForm(WorkspaceForm):
+class ReviewForm(PostMortemFields):
     """An investment committee: its decision, and what the decision needs.
 
     Targets are one optional field per indicator (`target_<pk>`), starting
@@ -135,24 +135,6 @@ class ReviewForm(WorkspaceForm):
             ("", _("Choisir une cause")),
             *(c for c in FailureReason.choices if c[0] != FailureReason.TO_DOCUMENT),
         ],
-    )
-    what_we_learned = forms.CharField(
-        label=_("Ce que nous avons appris"),
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 4}),
-    )
-    why_we_stop = forms.CharField(
-        label=_("Pourquoi nous arrêtons"), required=False, widget=forms.Textarea(attrs={"rows": 4})
-    )
-    advice_for_relaunch = forms.CharField(
-        label=_("Conseils pour qui relancerait le projet"),
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 4}),
-    )
-    publication_consent = forms.BooleanField(
-        label=_("Accord pour publier"),
-        required=False,
-        help_text=_("L’équipe accepte que ce retour d’expérience soit public."),
     )
 
     GENERAL = ("date", "participants", "decision", "to_phase", "rationale", "conditions", "notes")
