@@ -59,6 +59,20 @@ def main() -> int:
     if untranslated:
         problems.append(f"{len(untranslated)} chaîne(s) sans traduction anglaise :")
         problems += [f"  ? {msgid!r}" for msgid in untranslated[:20]]
+    # Placeholders must match between French and English, or compilemessages fails.
+    checked = subprocess.run(  # noqa: S603 - fixed arguments
+        [
+            shutil.which("msgfmt") or "msgfmt",
+            "--check-format",
+            "-o",
+            "/dev/null",
+            str(ROOT / CATALOGUE),
+        ],
+        capture_output=True,
+        text=True,
+    )
+    if checked.returncode:
+        problems.append(checked.stderr.strip())
     for line in problems:
         print(line, file=sys.stderr)
     return 1 if problems else 0
