@@ -39,9 +39,13 @@ install: system-deps $(VENV)/.installed
 # and coaches need everywhere else, e-mails printed in the console.
 RUN_ENV := DEBUG=1 MFA_EXEMPT_DEMO_ACCOUNTS=1
 
+# The task worker (reports, e-mails) runs next to the web server and stops with it.
 run: install
 	$(RUN_ENV) $(MANAGE) migrate --no-input -v0
 	$(RUN_ENV) $(MANAGE) seed_demo
+	$(RUN_ENV) $(MANAGE) recover_reports -v0
+	$(RUN_ENV) $(MANAGE) db_worker --no-reload -v0 & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(RUN_ENV) $(MANAGE) runserver 127.0.0.1:8000
 
 # --- test ---------------------------------------------------------------------

@@ -12,7 +12,7 @@ from django.db import transaction
 
 from wagtail.models import Locale, Page, Site
 
-from cms.models import HomePage, SiteIdentity, SitemapPage, StandardPage
+from cms.models import HomePage, ReportIndexPage, SiteIdentity, SitemapPage, StandardPage
 
 LEGAL_PAGES = {
     "accessibilite": (
@@ -87,6 +87,16 @@ def ensure_mandatory_pages() -> None:
     sitemap = SitemapPage.objects.child_of(home).first()
     if sitemap is None:
         sitemap = home.add_child(instance=SitemapPage(title="Plan du site", slug="plan-du-site"))
+    # Published reports need a public page to appear on; the operator may move it.
+    if not ReportIndexPage.objects.exists():
+        home.add_child(
+            instance=ReportIndexPage(
+                title="Rapports publiés",
+                slug="rapports",
+                summary="Les rapports d’avancement publiés par les coachs, par territoire et par période.",
+                show_in_menus=True,
+            )
+        )
 
     identity = SiteIdentity.for_site(site)
     identity.accessibility_page = identity.accessibility_page or pages["accessibilite"]

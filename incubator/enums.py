@@ -148,3 +148,21 @@ class DeploymentStatus(models.TextChoices):
     PLANNED = "planned", _("Prévu")
     ACTIVE = "active", _("En service")
     ENDED = "ended", _("Arrêté")
+
+
+class ReportKind(models.TextChoices):
+    STARTUP = "startup", _("Rapport d’avancement de startup")
+    COHORT = "cohort", _("Rapport de promotion")
+    TERRITORY = "territory", _("Rapport de territoire")
+    INCUBATOR = "incubator", _("Rapport annuel d’incubateur")
+
+
+# Reports a coach may publish on the public site (DESIGN: published to territories).
+PUBLISHABLE_REPORT_KINDS = frozenset({ReportKind.TERRITORY, ReportKind.INCUBATOR})
+
+
+class ReportStatus(models.TextChoices):
+    QUEUED = "queued", _("En file d’attente")
+    RUNNING = "running", _("En cours")
+    DONE = "done", _("Prêt")
+    FAILED = "failed", _("Échec")

@@ -4,6 +4,8 @@ Field names match the keyword arguments of the service each form feeds, so a
 view passes `**form.cleaned_data` and a refusal naming a field lands beside it.
 """
 
+import datetime
+
 from django import forms
 from django.db import models
 from django.forms.models import model_to_dict
@@ -321,3 +323,51 @@ class StartupProfileForm(forms.ModelForm, WorkspaceForm):
             "description": forms.Textarea(attrs={"rows": 8}),
             "visibility": forms.RadioSelect,
         }
+
+
+class ReportRequestForm(WorkspaceForm):
+    """The period and version of a report to generate; an incubator report covers a year."""
+
+    VERSION_CHOICES = [
+        ("internal", _("Interne : toutes les données, pour l’équipe et les coachs")),
+        ("public", _("Publique : données publiques seulement, publiable")),
+    ]
+
+    year = forms.TypedChoiceField(label=_("Année"), coerce=int)
+    start = forms.DateField(label=_("Du"), widget=date_input(), required=False)
+    end = forms.DateField(label=_("Au"), widget=date_input(), required=False)
+    version = forms.ChoiceField(
+        label=_("Version"), choices=VERSION_CHOICES, widget=forms.RadioSelect, initial="internal"
+    )
+
+    YEARS_BACK = 10
+
+    def __init__(self, *args, yearly: bool, today, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.yearly = yearly
+        years = range(today.year, today.year - self.YEARS_BACK - 1, -1)
+        self.fields["year"].choices = [(year, str(year)) for year in years]
+        self.fields["year"].initial = today.year
+        if yearly:
+            del self.fields["start"], self.fields["end"]
+        else:
+            self.fields["year"].required = False
+            self.fields["year"].choices = [
+                ("", _("Autre période (dates ci-dessous)")),
+                *self.fields["year"].choices,
+            ]
+            self.fields["year"].help_text = _("Une année civile, ou bien les dates ci-dessous.")
+
+    def clean(self):
+        data = super().clean()
+        if self.yearly or data.get("year"):
+            year = data.get("year")
+            if year:
+                data["start"], data["end"] = datetime.date(year, 1, 1), datetime.date(year, 12, 31)
+            return data
+        start, end = data.get("start"), data.get("end")
+        if not (start and end) and not self.errors:
+            raise forms.ValidationError(_("Choisissez une année, ou bien les deux dates."))
+        if start and end and start > end:
+            self.add_error("end", _("La fin doit suivre le début."))
+        return data

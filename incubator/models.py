@@ -8,9 +8,10 @@ import calendar
 import datetime
 
 from django.conf import settings
+from django.core.files.storage import storages
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -29,12 +30,14 @@ from incubator.enums import (
     MembershipRole,
     MilestoneStatus,
     Phase,
+    ReportKind,
+    ReportStatus,
     ReviewDecision,
     TerritoryKind,
     TransitionKind,
     Visibility,
 )
-from incubator.exceptions import DeletionForbidden
+from incubator.exceptions import DeletionForbidden, IncubatorError
 
 
 def add_months(day: datetime.date, months: int) -> datetime.date:
@@ -787,3 +790,144 @@ class NotificationLog(models.Model):
 
     def __str__(self):
         return self.key
+
+
+def private_storage():
+    """Files served only through permission-checked views, never under MEDIA_URL."""
+    return storages["private"]
+
+
+class Report(models.Model):
+    """One generated version of a progress report: who asked, for which period, and its files.
+
+    Once done, its PDF, HTML and checksum never change; generating again makes
+    a new version. `incubator.services.reports` runs the lifecycle
+    (queued → running → done or failed; a failed one can be retried).
+    """
+
+    kind = models.CharField(_("nature"), max_length=20, choices=ReportKind.choices)
+    startup = models.ForeignKey(
+        Startup, null=True, blank=True, on_delete=models.PROTECT, related_name="reports"
+    )
+    cohort = models.ForeignKey(
+        "programs.Cohort", null=True, blank=True, on_delete=models.PROTECT, related_name="reports"
+    )
+    territory = models.ForeignKey(
+        Territory, null=True, blank=True, on_delete=models.PROTECT, related_name="reports"
+    )
+    incubator = models.ForeignKey(
+        Incubator, null=True, blank=True, on_delete=models.PROTECT, related_name="reports"
+    )
+    subject_name = models.CharField(_("sujet"), max_length=200)
+    period_start = models.DateField(_("début de période"))
+    period_end = models.DateField(_("fin de période"))
+    is_public = models.BooleanField(
+        _("version publique"),
+        default=False,
+        help_text=_("Sans données privées : elle seule peut être publiée."),
+    )
+    version = models.PositiveIntegerField(_("version"), default=1)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("demandé par"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    requested_at = models.DateTimeField(_("demandé le"), auto_now_add=True)
+
+    status = models.CharField(
+        _("état"), max_length=10, choices=ReportStatus.choices, default=ReportStatus.QUEUED
+    )
+    progress = models.PositiveSmallIntegerField(_("avancement (%)"), default=0)
+    attempts = models.PositiveSmallIntegerField(_("tentatives"), default=0)
+    error = models.TextField(_("motif de l’échec"), blank=True)
+    task_id = models.CharField(_("tâche"), max_length=64, blank=True)
+    started_at = models.DateTimeField(_("commencé le"), null=True, blank=True)
+    # Touched at each step: a "running" report whose heartbeat stopped lost its worker.
+    heartbeat_at = models.DateTimeField(_("dernier signe de vie"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("terminé le"), null=True, blank=True)
+
+    pdf = models.FileField(_("PDF"), storage=private_storage, upload_to="reports/", blank=True)
+    sha256 = models.CharField(_("empreinte SHA-256"), max_length=64, blank=True)
+    size = models.PositiveBigIntegerField(_("taille (octets)"), null=True, blank=True)
+    html = models.TextField(_("version web"), blank=True)
+
+    published_at = models.DateTimeField(_("publié le"), null=True, blank=True)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("publié par"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    objects = UndeletableQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("rapport")
+        verbose_name_plural = _("rapports")
+        ordering = ["-requested_at", "-pk"]
+        indexes = [
+            models.Index(fields=["kind", "status"]),
+            models.Index(fields=["published_at"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    Q(kind=ReportKind.STARTUP, startup__isnull=False)
+                    | Q(kind=ReportKind.COHORT, cohort__isnull=False)
+                    | Q(kind=ReportKind.TERRITORY, territory__isnull=False)
+                    | Q(kind=ReportKind.INCUBATOR, incubator__isnull=False)
+                ),
+                name="report_has_subject",
+            ),
+            models.CheckConstraint(
+                condition=Q(period_start__lte=F("period_end")), name="report_period_in_order"
+            ),
+            models.CheckConstraint(
+                condition=Q(published_at__isnull=True) | Q(is_public=True, status="done"),
+                name="report_only_public_done_published",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} — {self.subject_name} (v{self.version})"
+
+    def save(self, *args, **kwargs):
+        # A finished version is immutable: only its publication may change.
+        loaded = getattr(self, "_loaded", None)
+        if loaded and loaded.get("status") == ReportStatus.DONE:
+            for name in ("pdf", "sha256", "html", "period_start", "period_end", "is_public"):
+                if name in loaded and loaded[name] != getattr(self, name):
+                    raise IncubatorError(
+                        _("Un rapport généré ne se modifie pas : générez-en une nouvelle version.")
+                    )
+        super().save(*args, **kwargs)
+        self._loaded = {f.attname: getattr(self, f.attname) for f in self._meta.concrete_fields}
+
+    def delete(self, *args, **kwargs):
+        raise DeletionForbidden(type(self))
+
+    @classmethod  # remembers the stored values that save() must not change
+    def from_db(cls, db, field_names, values):
+        instance = super().from_db(db, field_names, values)
+        instance._loaded = dict(zip(field_names, values, strict=True))
+        return instance
+
+    @property
+    def subject(self):
+        return self.startup or self.cohort or self.territory or self.incubator
+
+    @property
+    def is_published(self) -> bool:
+        return self.published_at is not None
+
+    @property
+    def filename(self) -> str:
+        return f"rapport-{self.kind}-{self.subject_slug}-v{self.version}.pdf"
+
+    @property
+    def subject_slug(self) -> str:
+        return self.subject.slug

@@ -14,6 +14,7 @@ from django_tasks import task
 
 from incubator import notifications
 from incubator.models import PhaseTransition
+from incubator.services import reports
 
 
 @task()
@@ -81,3 +82,9 @@ def send_weekly_digest(user_id: int, today: str) -> int:
         notifications.digest_key(user.pk, day),
         notifications.digest_messages(user, today=day),
     )
+
+
+@task()
+def generate_report(report_id: int) -> str:
+    """Build a queued report's PDF and web version; returns its final status."""
+    return reports.report_run(report_id)

@@ -14,4 +14,5 @@ urlpatterns = [
     path("", include("incubator.views.records")),
     path("", include("incubator.views.board")),
     path("", include("incubator.views.territory")),
+    path("", include("incubator.views.reports")),
 ]

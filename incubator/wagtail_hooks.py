@@ -28,6 +28,7 @@ from incubator.models import (
     Lesson,
     Membership,
     PhaseTransition,
+    Report,
     Review,
     Sponsorship,
     Startup,
@@ -66,6 +67,7 @@ for model in (Review, Failure, Lesson):
         model, ArchiveNotDeletePolicy(model, denied_actions=("add", "delete"))
     )
 register_permission_policy(PhaseTransition, ReadOnlyPolicy(PhaseTransition))
+register_permission_policy(Report, ReadOnlyPolicy(Report))
 
 
 class StartupFilterSet(WagtailFilterSet):
@@ -262,6 +264,44 @@ class PhaseTransitionViewSet(SnippetViewSet):
         return PhaseTransition.objects.select_related("startup", "decided_by")
 
 
+class ReportViewSet(SnippetViewSet):
+    """Every generated report, to follow the queue; they are made and published from /espace/."""
+
+    model = Report
+    icon = "doc-full"
+    menu_label = _("Rapports générés")
+    list_display = ["subject_name", "kind", "version", "is_public", "status", "requested_at"]
+    list_filter = ["kind", "status", "is_public"]
+    search_fields = ["subject_name"]
+    search_backend_name = None
+    inspect_view_enabled = True
+    inspect_view_fields = [
+        "kind",
+        "subject_name",
+        "period_start",
+        "period_end",
+        "is_public",
+        "version",
+        "requested_by",
+        "requested_at",
+        "status",
+        "progress",
+        "attempts",
+        "error",
+        "started_at",
+        "finished_at",
+        "sha256",
+        "size",
+        "published_at",
+        "published_by",
+    ]
+    copy_view_enabled = False
+    exclude_form_fields = []
+
+    def get_queryset(self, request):
+        return Report.objects.select_related("requested_by")
+
+
 class LifecycleGroup(SnippetViewSetGroup):
     menu_label = _("Incubateur")
     menu_icon = "rocket"
@@ -274,6 +314,7 @@ class LifecycleGroup(SnippetViewSetGroup):
         FailureViewSet,
         LessonViewSet,
         PhaseTransitionViewSet,
+        ReportViewSet,
         TerritoryViewSet,
         IncubatorViewSet,
     )

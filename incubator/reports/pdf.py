@@ -594,7 +594,7 @@ def _cohort_funnel(kit: Kit, report: CohortReport) -> list:
             }
         )
     )
-    story.append(funnel_chart(kit, report))
+    story.append(funnel_chart(kit, report.funnel, started=report.started_count))
     return story
 
 

@@ -1,4 +1,4 @@
-"""Report charts drawn with reportlab.graphics: time series, phase timeline, funnel."""
+"""Report charts drawn with reportlab.graphics: time series, phase timeline, funnel, bars."""
 
 import datetime
 import math
@@ -14,7 +14,7 @@ from reportlab.pdfbase import pdfmetrics
 
 from incubator.enums import TERMINAL_PHASES
 from incubator.models import add_months
-from incubator.reports.data import CohortReport, StartupReport
+from incubator.reports.data import StartupReport
 from incubator.reports.formatting import (
     fr_days,
     fr_month,
@@ -357,14 +357,14 @@ def phase_timeline(kit: Kit, report: StartupReport) -> Drawing:
     return drawing
 
 
-def funnel_chart(kit: Kit, report: CohortReport) -> Drawing:
-    steps = report.funnel
+def funnel_chart(kit: Kit, steps, *, started: int) -> Drawing:
+    """One bar per funnel step, as a share of the `started` startups."""
     row, label_width = 22, 120
     width = FRAME_WIDTH
     height = row * len(steps) + 4
     drawing = Drawing(width, height)
     x0, x1 = label_width, width - 90
-    base = max(report.started_count, 1)
+    base = max(started, 1)
     for index, step in enumerate(steps):
         y = height - row * (index + 1)
         bar = (x1 - x0) * step.count / base
@@ -382,12 +382,59 @@ def funnel_chart(kit: Kit, report: CohortReport) -> Drawing:
         colour = GREEN if step.key == "success" else PHASE_COLOURS.get(step.key, BLUE)
         if bar > 0:
             drawing.add(Rect(x0, y + 2, bar, row - 6, fillColor=colour, strokeColor=None))
-        share = step.count / report.started_count if report.started_count else None
+        share = step.count / started if started else None
         drawing.add(
             String(
                 x1 + 6,
                 y + 6,
                 kit.plain(f"{fr_number(step.count)} ({fr_percent(share)})"),
+                fontName=kit.fonts.bold,
+                fontSize=8,
+            )
+        )
+    return drawing
+
+
+def bar_chart(kit: Kit, bars, *, value_label=fr_number) -> Drawing:
+    """Horizontal bars from zero, one per `(key, label, value)`; a phase key picks its colour.
+
+    A None value draws no bar and "—"; the longest bar spans the chart.
+    """
+    row, label_width = 22, 120
+    width = FRAME_WIDTH
+    height = row * len(bars) + 4
+    drawing = Drawing(width, height)
+    x0, x1 = label_width, width - 90
+    top = max((value for _key, _label, value in bars if value), default=0) or 1
+    for index, (key, label, value) in enumerate(bars):
+        y = height - row * (index + 1)
+        drawing.add(
+            String(
+                x0 - 6,
+                y + 6,
+                kit.plain(label),
+                fontName=kit.fonts.regular,
+                fontSize=8,
+                textAnchor="end",
+            )
+        )
+        drawing.add(Rect(x0, y + 2, x1 - x0, row - 6, fillColor=GREY_PALE, strokeColor=None))
+        if value:
+            drawing.add(
+                Rect(
+                    x0,
+                    y + 2,
+                    max((x1 - x0) * value / top, 1.5),
+                    row - 6,
+                    fillColor=PHASE_COLOURS.get(key, BLUE),
+                    strokeColor=None,
+                )
+            )
+        drawing.add(
+            String(
+                x1 + 6,
+                y + 6,
+                kit.plain(value_label(value) if value is not None else "—"),
                 fontName=kit.fonts.bold,
                 fontSize=8,
             )

@@ -23,6 +23,7 @@ from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen import canvas
 from reportlab.platypus import (
     CondPageBreak,
+    KeepTogether,
     ListFlowable,
     ListItem,
     Paragraph,
@@ -381,7 +382,13 @@ def version_text(public: bool) -> str:
 
 
 def sources_section(kit: Kit, lines, method: list[str]) -> list:
-    story = kit.heading(_("Sources et méthode"))
-    story.append(kit.labelled(_("Sources :"), " ".join(lines)))
-    story += [kit.p(line, kit.small) for line in method]
-    return story
+    # Kept on one page: a last page holding only the end of a note reads as a mistake.
+    return [
+        KeepTogether(
+            [
+                kit.p(_("Sources et méthode"), kit.h1),
+                kit.labelled(_("Sources :"), " ".join(lines)),
+                *(kit.p(line, kit.small) for line in method),
+            ]
+        )
+    ]

@@ -10,5 +10,7 @@ from incubator.services.lifecycle import *  # noqa: F403
 from incubator.services.lifecycle import __all__ as _lifecycle
 from incubator.services.records import *  # noqa: F403
 from incubator.services.records import __all__ as _records
+from incubator.services.reports import *  # noqa: F403
+from incubator.services.reports import __all__ as _reports
 
-__all__ = [*_lifecycle, *_records, *_gates]
+__all__ = [*_lifecycle, *_records, *_gates, *_reports]

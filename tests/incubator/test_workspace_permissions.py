@@ -10,9 +10,11 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 import pytest
 
-from incubator.enums import MembershipRole, Visibility
+from incubator import services
+from incubator.enums import MembershipRole, ReportKind, Visibility
 from incubator.models import Experiment, Indicator, Membership, Milestone, Sponsorship
-from tests.factories import StartupFactory, TerritoryFactory, UserFactory
+from incubator.services.reports import report_run
+from tests.factories import CohortFactory, StartupFactory, TerritoryFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -36,6 +38,13 @@ COACHES_ONLY = (LOGIN, 403, 403, 200, 200, 403, 403, 200)
 REFERENTS_ONLY = (LOGIN, 403, 403, 403, 403, 200, 200, 200)
 EVERYONE_LOGGED_IN = (LOGIN, 200, 200, 200, 200, 200, 200, 200)
 REDIRECTS = (LOGIN, 302, 302, 302, 302, 302, 302, 302)
+# Reports: the startup's team and coaches; the cohort's and incubator's coaches; the
+# territory's référents and the coaches of what it sponsors. POST-only actions are a 405
+# on GET (their permissions are tested with the reports).
+STARTUP_REPORTS = (LOGIN, 200, 404, 200, 404, 404, 404, 200)
+COACH_REPORTS = (LOGIN, 404, 404, 200, 404, 404, 404, 200)
+TERRITORY_REPORTS = (LOGIN, 404, 404, 200, 404, 200, 404, 200)
+POST_ONLY = (LOGIN, 405, 405, 405, 405, 405, 405, 405)
 
 EXPECTED = {
     "home": REDIRECTS,
@@ -55,6 +64,16 @@ EXPECTED = {
     "measurement_create": EDIT_STARTUP,
     "failure_create": EDIT_STARTUP,
     "startup_profile_update": EDIT_STARTUP,
+    "reports": EVERYONE_LOGGED_IN,
+    "reports_startup": STARTUP_REPORTS,
+    "reports_cohort": COACH_REPORTS,
+    "reports_territory": TERRITORY_REPORTS,
+    "reports_incubator": COACH_REPORTS,
+    "report_detail": STARTUP_REPORTS,
+    "report_pdf": STARTUP_REPORTS,
+    "report_retry": POST_ONLY,
+    "report_publish": POST_ONLY,
+    "report_unpublish": POST_ONLY,
 }
 
 
@@ -88,7 +107,13 @@ def world(settings):
         "other_referent": UserFactory(territory=True),
         "staff": UserFactory(staff=True),
     }
-    startup = StartupFactory(name="Privée", visibility=Visibility.PRIVATE)
+    cohort = CohortFactory()
+    startup = StartupFactory(
+        name="Privée",
+        visibility=Visibility.PRIVATE,
+        incubator=cohort.program.incubator,
+        cohort=cohort,
+    )
     elsewhere = StartupFactory(name="Ailleurs")
     startup.incubator.coaches.add(users["coach"])
     elsewhere.incubator.coaches.add(users["other_coach"])
@@ -113,7 +138,22 @@ def world(settings):
             start_date=datetime.date(2025, 1, 1),
         ),
         "indicator": Indicator.objects.create(startup=startup, name="Usagers"),
+        # Report pages name their subject by its own slug.
+        "slugs": {
+            "reports_cohort": cohort.slug,
+            "reports_territory": sponsor.slug,
+            "reports_incubator": startup.incubator.slug,
+        },
+        "report": services.report_request(
+            kind=ReportKind.STARTUP,
+            subject=startup,
+            start=datetime.date(2025, 1, 1),
+            end=datetime.date(2025, 12, 31),
+            public=False,
+            user=users["agent"],
+        ),
     }
+    report_run(objects["report"].pk)
     return users, objects
 
 
@@ -121,7 +161,9 @@ def url_for(name, pattern, objects):
     kwargs = {}
     for key in pattern.pattern.converters:
         if key == "slug":
-            kwargs[key] = objects["slug"]
+            kwargs[key] = objects["slugs"].get(name, objects["slug"])
+        elif name.startswith("report_"):
+            kwargs[key] = objects["report"].pk
         else:  # e.g. milestone_pk, or pk of the object the view is named after
             owner = next(
                 o for o in ("milestone", "experiment", "indicator") if o in name or o in key
@@ -144,5 +186,7 @@ def test_permission_matrix(client, world, name):
         client.logout()
         if role != "anonymous":
             client.force_login(users[role])
-        got.append(client.get(url).status_code)
+        response = client.get(url)
+        response.close()  # downloads hold their file open until closed
+        got.append(response.status_code)
     assert dict(zip(ROLES, got, strict=True)) == dict(zip(ROLES, EXPECTED[name], strict=True)), url
