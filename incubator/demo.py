@@ -23,6 +23,7 @@ from incubator.enums import (
     MembershipRole,
     MilestoneStatus,
     Phase,
+    ReportKind,
     ReviewDecision,
     TerritoryKind,
     Visibility,
@@ -35,6 +36,7 @@ from incubator.models import (
     Measurement,
     Membership,
     Milestone,
+    Report,
     Sponsorship,
     Startup,
     Territory,
@@ -770,3 +772,28 @@ def _demo_agent(index: int) -> User | None:
         user.set_unusable_password()  # demo team members, not published logins
         user.save(update_fields=["password"])
     return user
+
+
+def seed_demo_reports(users: dict[str, User]) -> int:
+    """Published reports for the public site: last year's, for the référent's territory
+    and the coach's incubator. Generated now, from the demo data; returns how many."""
+    coach = users["coach"]
+    year = timezone.localdate().year - 1
+    start, end = datetime.date(year, 1, 1), datetime.date(year, 12, 31)
+    subjects = [
+        (ReportKind.TERRITORY, Territory.objects.get(slug="departement-du-nord")),
+        (ReportKind.INCUBATOR, Incubator.objects.get(slug="fabrique-des-territoires-nord")),
+    ]
+    made = 0
+    for kind, subject in subjects:
+        if Report.objects.filter(kind=kind, is_public=True, published_at__isnull=False).exists():
+            continue
+        report = services.report_request(
+            kind=kind, subject=subject, start=start, end=end, public=True, user=coach
+        )
+        # Built right away rather than by the worker, so the site shows it at once.
+        services.report_run(report.pk)
+        report.refresh_from_db()
+        services.report_publish(report, user=coach)
+        made += 1
+    return made

@@ -6,7 +6,7 @@ import pytest
 
 from incubator import services
 from incubator.enums import Phase
-from incubator.models import PhaseTransition, Startup, Territory
+from incubator.models import PhaseTransition, Report, Startup, Territory
 
 pytestmark = pytest.mark.django_db
 
@@ -14,13 +14,25 @@ pytestmark = pytest.mark.django_db
 def test_seed_demo_builds_a_coherent_network_once(settings):
     settings.DEBUG = True
     call_command("seed_demo", verbosity=0)
-    counts = (Startup.objects.count(), PhaseTransition.objects.count(), Territory.objects.count())
+    counts = (
+        Startup.objects.count(),
+        PhaseTransition.objects.count(),
+        Territory.objects.count(),
+        Report.objects.count(),
+    )
     call_command("seed_demo", verbosity=0)
     assert (
         Startup.objects.count(),
         PhaseTransition.objects.count(),
         Territory.objects.count(),
+        Report.objects.count(),
     ) == counts
+    # The public site shows a published territory report and an annual report.
+    assert set(
+        Report.objects.filter(published_at__isnull=False, status="done").values_list(
+            "kind", flat=True
+        )
+    ) == {"territory", "incubator"}
 
     assert counts[0] >= 30
     assert set(Startup.objects.values_list("phase", flat=True)) == set(Phase)

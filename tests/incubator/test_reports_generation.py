@@ -500,3 +500,19 @@ def test_the_incubator_annual_report_covers_a_calendar_year(
     client.post(reverse("workspace:report_publish", args=[report.pk]))
     report.refresh_from_db()
     assert report.is_published
+
+
+@pytest.mark.django_db(transaction=True)  # the worker closes and reopens its connection
+def test_the_database_queue_and_its_worker_generate_the_report(team, settings):
+    """What runs in production: the task waits in the database until `db_worker` takes it."""
+    from django.core.management import call_command
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    report = services.report_request(
+        kind=ReportKind.STARTUP, subject=team["startup"], public=False, user=team["agent"], **YEAR
+    )
+    report.refresh_from_db()
+    assert report.status == ReportStatus.QUEUED and report.task_id
+    call_command("db_worker", "--batch", "--no-startup-delay", "--no-reload", verbosity=0)
+    report.refresh_from_db()
+    assert report.status == ReportStatus.DONE and report.sha256

@@ -6,7 +6,7 @@ from wagtail.models import Site
 
 from accounts.demo import DEMO_PASSWORD, seed_demo_users
 from cms.models import SiteIdentity
-from incubator.demo import seed_demo_lifecycle
+from incubator.demo import seed_demo_lifecycle, seed_demo_reports
 from programs.demo import seed_demo_contributions
 
 
@@ -35,6 +35,7 @@ class Command(BaseCommand):
         with override_settings(EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend"):
             created = seed_demo_lifecycle(by_role)
         seed_demo_contributions()
+        seed_demo_reports(by_role)
         self.stdout.write(
             self.style.SUCCESS(f"Données de démonstration chargées ({created} startups créées).")
         )

@@ -1,0 +1,1 @@
+"""Benchmark scripts and their data generator (see bench/README.md)."""
