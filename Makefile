@@ -10,7 +10,7 @@ SUDO   := $(shell [ "$$(id -u)" = 0 ] || command -v sudo >/dev/null && echo sudo
 APT    := DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get
 
 .PHONY: help install run test lint test-sqlite test-postgres system-deps test-system-deps \
-        messages serve clean
+        messages serve clean bench
 
 help:
 	@echo "make run   — installe, migre SQLite, charge la démo et sert http://127.0.0.1:8000"
@@ -71,6 +71,12 @@ test-postgres: install test-system-deps
 	.ci/with-postgres.sh $(PY) -m pytest
 
 test: install test-system-deps lint test-sqlite test-postgres
+
+# --- benchmarks (not part of `make test`; figures go to docs/performance.md) -------------
+
+bench: install test-system-deps
+	.ci/with-postgres.sh $(PY) bench/reports.py
+	$(PY) bench/reports.py
 
 # --- translations ---------------------------------------------------------------
 
