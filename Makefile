@@ -63,6 +63,7 @@ lint: install
 	$(TOOL_ENV) $(MANAGE) check
 	$(TOOL_ENV) $(MANAGE) makemigrations --check --dry-run -v0
 	$(PY) .ci/check_translations.py
+	$(PY) .ci/french_plurals.py --check
 
 test-sqlite: install
 	$(PY) -m pytest
@@ -82,6 +83,7 @@ bench: install test-system-deps
 
 messages: install  ## refresh the .po files after changing UI strings
 	$(TOOL_ENV) $(MANAGE) makemessages -l en --ignore=.venv --ignore=staticfiles --add-location=file --no-obsolete
+	$(PY) .ci/french_plurals.py
 	$(TOOL_ENV) $(MANAGE) compilemessages --ignore=.venv -v0
 
 clean:
