@@ -7,38 +7,106 @@ mandatory links always lead somewhere; their text is a starting point for
 the operator, who edits it in Wagtail.
 """
 
+import copy
+
 from django.conf import settings
 from django.db import transaction
 
 from wagtail.models import Locale, Page, Site
 
-from cms.models import HomePage, ReportIndexPage, SiteIdentity, SitemapPage, StandardPage
+from cms.models import (
+    HomePage,
+    LessonsLibraryPage,
+    ReportIndexPage,
+    SiteIdentity,
+    SitemapPage,
+    StandardPage,
+    StartupDirectoryPage,
+)
 
+
+def _heading(text: str) -> dict:
+    return {"type": "heading", "value": {"text": text, "level": "h2"}}
+
+
+def _paragraph(html: str) -> dict:
+    return {"type": "paragraph", "value": html}
+
+
+# slug: (title, StreamField body as raw blocks).
 LEGAL_PAGES = {
     "accessibilite": (
         "Déclaration d’accessibilité",
-        "<p>Territoires Lab s’engage à rendre son service accessible conformément à "
-        "l’article 47 de la loi n° 2005-102 du 11 février 2005.</p>"
-        "<h2>État de conformité</h2><p>Le site est <strong>non conforme</strong> au RGAA 4.1 : "
-        "aucun audit n’a encore été réalisé.</p>"
-        "<h2>Voies de recours</h2><p>Si vous constatez un défaut d’accessibilité vous empêchant "
-        "d’accéder à un contenu, écrivez à l’équipe de l’incubateur ou au Défenseur des droits.</p>",
+        [
+            _paragraph(
+                "<p>Territoires Lab s’engage à rendre son service accessible conformément à "
+                "l’article 47 de la loi n° 2005-102 du 11 février 2005.</p>"
+            ),
+            _heading("État de conformité"),
+            _paragraph(
+                "<p>Le site est <b>non conforme</b> au RGAA 4.1 : "
+                "aucun audit n’a encore été réalisé.</p>"
+            ),
+            _heading("Voies de recours"),
+            _paragraph(
+                "<p>Si vous constatez un défaut d’accessibilité vous empêchant "
+                "d’accéder à un contenu, écrivez à l’équipe de l’incubateur ou au Défenseur "
+                "des droits.</p>"
+            ),
+        ],
     ),
     "mentions-legales": (
         "Mentions légales",
-        "<h2>Éditeur</h2><p>Le site est édité par l’opérateur indiqué en pied de page.</p>"
-        "<h2>Hébergement</h2><p>À compléter par l’opérateur de l’instance.</p>"
-        "<h2>Licence</h2><p>Les contenus sont publiés sous licence etalab-2.0 ; "
-        "le code source sous licence AGPL-3.0.</p>",
+        [
+            _heading("Éditeur"),
+            _paragraph("<p>Le site est édité par l’opérateur indiqué en pied de page.</p>"),
+            _heading("Hébergement"),
+            _paragraph("<p>À compléter par l’opérateur de l’instance.</p>"),
+            _heading("Licence"),
+            _paragraph(
+                "<p>Les contenus sont publiés sous licence etalab-2.0 ; "
+                "le code source sous licence AGPL-3.0.</p>"
+            ),
+        ],
     ),
     "donnees-personnelles": (
         "Données personnelles",
-        "<p>Territoires Lab traite les données strictement nécessaires au suivi des "
-        "startups de territoire : adresse e-mail, nom affiché et rôle des membres, "
-        "journaux de connexion.</p><h2>Vos droits</h2><p>Vous pouvez accéder à vos données, "
-        "les rectifier ou demander leur effacement en écrivant à l’opérateur du service.</p>",
+        [
+            _paragraph(
+                "<p>Territoires Lab traite les données strictement nécessaires au suivi des "
+                "startups de territoire : adresse e-mail, nom affiché et rôle des membres, "
+                "journaux de connexion.</p>"
+            ),
+            _heading("Vos droits"),
+            _paragraph(
+                "<p>Vous pouvez accéder à vos données, les rectifier ou demander leur "
+                "effacement en écrivant à l’opérateur du service.</p>"
+            ),
+        ],
     ),
 }
+
+
+PUBLIC_SECTIONS = [
+    (
+        StartupDirectoryPage,
+        "Les startups",
+        "startups",
+        "Toutes les startups de territoire publiques : leur phase, leurs résultats, leurs leçons.",
+    ),
+    (
+        LessonsLibraryPage,
+        "Leçons apprises",
+        "lecons",
+        "Ce que les territoires ont appris de leurs expérimentations, réussies ou arrêtées.",
+    ),
+    (
+        ReportIndexPage,
+        "Rapports publiés",
+        "rapports",
+        "Les rapports d’avancement publiés par les coachs, par territoire et par période.",
+    ),
+]
 
 
 @transaction.atomic
@@ -81,22 +149,20 @@ def ensure_mandatory_pages() -> None:
         page = StandardPage.objects.child_of(home).filter(slug=slug).first()
         if page is None:
             page = home.add_child(
-                instance=StandardPage(title=title, slug=slug, body=body, show_in_menus=False)
+                instance=StandardPage(
+                    title=title, slug=slug, body=copy.deepcopy(body), show_in_menus=False
+                )
             )
         pages[slug] = page
     sitemap = SitemapPage.objects.child_of(home).first()
     if sitemap is None:
         sitemap = home.add_child(instance=SitemapPage(title="Plan du site", slug="plan-du-site"))
-    # Published reports need a public page to appear on; the operator may move it.
-    if not ReportIndexPage.objects.exists():
-        home.add_child(
-            instance=ReportIndexPage(
-                title="Rapports publiés",
-                slug="rapports",
-                summary="Les rapports d’avancement publiés par les coachs, par territoire et par période.",
-                show_in_menus=True,
+    # The pages the public surface is built on; created once, the operator may move them.
+    for model, title, slug, summary in PUBLIC_SECTIONS:
+        if not model.objects.exists():
+            home.add_child(
+                instance=model(title=title, slug=slug, summary=summary, show_in_menus=True)
             )
-        )
 
     identity = SiteIdentity.for_site(site)
     identity.accessibility_page = identity.accessibility_page or pages["accessibilite"]

@@ -79,6 +79,10 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",  # the database queue; `manage.py db_worker` runs it
     "simple_history",
+    # Open data API (/api/v1/): DRF, its OpenAPI description, Swagger UI served locally
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     # Django
     "django.contrib.admin",
     "django.contrib.auth",
@@ -105,7 +109,11 @@ MIDDLEWARE = [
     "allauth.account.middleware.AccountMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",  # who made each edit
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
+    # Last, so every middleware above still runs on a cached page.
+    "incubator.public_cache.PublicPageCacheMiddleware",
 ]
+# Anonymous visitors' public pages, cached whole; 0 turns the cache off.
+PUBLIC_PAGE_CACHE_SECONDS = env_int("PUBLIC_PAGE_CACHE_SECONDS", 600)
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
@@ -251,6 +259,50 @@ DJANGO_ADMIN_PATH = os.environ.get("DJANGO_ADMIN_PATH", "django-admin/")
 # Tasks wait in the database until `manage.py db_worker` runs them, so a
 # request never waits for a report and a queued task survives a restart.
 TASKS = {"default": {"BACKEND": os.environ.get("TASKS_BACKEND", "django_tasks_db.DatabaseBackend")}}
+
+# --- Open data API (incubator/api) ----------------------------------------------
+
+# DRF views are exempt from LoginRequiredMiddleware (DRF sets `login_required =
+# False` on every view it builds), so its defaults keep "login required"
+# unless a view opts out: the open data views declare AllowAny themselves.
+# Session only: no HTTP Basic login that would bypass allauth's rate limits and MFA.
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # Counters live in the default cache (shared Redis in production).
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": os.environ.get("API_THROTTLE_ANON", "60/minute"),
+        "user": os.environ.get("API_THROTTLE_USER", "300/minute"),
+    },
+    # Clients are told apart by REMOTE_ADDR; behind N reverse proxies set
+    # API_NUM_PROXIES=N to read X-Forwarded-For (never trusted otherwise: spoofable).
+    "NUM_PROXIES": env_int("API_NUM_PROXIES", 0),
+}
+
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Territoires Lab — API des données ouvertes",
+    "DESCRIPTION": (
+        "Données publiques des startups de territoire : startups et historique de leurs phases, "
+        "leçons, indicateurs d’impact et mesures, territoires, incubateurs. Lecture seule, "
+        "sans authentification, paginée ; exports CSV décrits par un Data Package Frictionless "
+        "(`/api/v1/datapackage.json`). Licence etalab-2.0."
+    ),
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    # Only the open data API, not the Wagtail admin's internal API.
+    "PREPROCESSING_HOOKS": ["incubator.api.schema.only_open_data_endpoints"],
+    # Swagger UI from the installed sidecar package: no CDN, no third-party request.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
+    # One name per choice set, wherever it appears.
+    "ENUM_NAME_OVERRIDES": {
+        "PhaseEnum": "incubator.enums.Phase",
+        "FailureReasonEnum": "incubator.enums.FailureReason",
+    },
+}
 
 # --- Internationalisation ----------------------------------------------------
 

@@ -931,3 +931,22 @@ class Report(models.Model):
     @property
     def subject_slug(self) -> str:
         return self.subject.slug
+
+
+class PublicDataVersion(models.Model):
+    """One row, bumped by every change of data the public site shows.
+
+    Public pages cache their fragments under keys that include this number,
+    so a change is visible at once, in every process, whatever the cache
+    backend (`incubator.public_cache`).
+    """
+
+    version = models.PositiveBigIntegerField(_("version"), default=0)
+    changed_at = models.DateTimeField(_("modifiée le"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("version des données publiques")
+        verbose_name_plural = _("versions des données publiques")
+
+    def __str__(self):
+        return str(self.version)

@@ -7,7 +7,7 @@ accident: a startup outside `startups_visible_to(user=…)` is a 404.
 from django.db.models import Q, QuerySet
 
 from incubator.enums import PUBLISHABLE_REPORT_KINDS, ReportKind, ReportStatus, Visibility
-from incubator.models import Incubator, Report, Startup, Territory
+from incubator.models import Failure, Incubator, Indicator, Lesson, Report, Startup, Territory
 from incubator.permissions import is_network_staff
 from programs.models import Cohort
 
@@ -141,3 +141,37 @@ def published_reports() -> QuerySet[Report]:
     return Report.objects.filter(
         published_at__isnull=False, is_public=True, status=ReportStatus.DONE
     )
+
+
+# --- The public surface: site pages, feeds, open data -------------------------------
+# Every public page, feed, sitemap and API reads through these, never through
+# the models directly: what is private is decided here, once.
+
+
+def public_startups() -> QuerySet[Startup]:
+    """Startups anyone may see: public and not archived."""
+    return Startup.objects.filter(archived_at__isnull=True, visibility=Visibility.PUBLIC)
+
+
+def public_failures() -> QuerySet[Failure]:
+    """Failures shown publicly: of a public startup, not archived, published with consent."""
+    return Failure.objects.filter(
+        archived_at__isnull=True,
+        publication_consent=True,
+        startup__in=public_startups(),
+    )
+
+
+def public_lessons() -> QuerySet[Lesson]:
+    """Public lessons of public startups; a lesson of a failure without consent stays private
+    (it would reveal the failure's cause)."""
+    return Lesson.objects.filter(
+        archived_at__isnull=True,
+        visibility=Visibility.PUBLIC,
+        startup__in=public_startups(),
+    ).filter(Q(failure__isnull=True) | Q(failure__in=public_failures()))
+
+
+def public_indicators() -> QuerySet[Indicator]:
+    """Indicators marked public, of public startups."""
+    return Indicator.objects.filter(is_public=True, startup__in=public_startups())

@@ -635,8 +635,8 @@ def startup_report_data(
     failures = []
     for failure in startup.failures.all():
         if public and not failure.publication_consent:
-            # The failure stays private, but a lesson its team made public is listed alone.
-            other_lessons.extend(lessons_by_failure[failure.pk])
+            # Without consent the failure stays private, and so do its lessons, which
+            # would tell its cause (the public site does the same).
             continue
         failures.append(_failure_item(failure, lessons_by_failure[failure.pk]))
 
@@ -829,7 +829,9 @@ def cohort_report_data(
         .filter(report_date__gte=period.start, report_date__lte=period.end)
     )
     if public:
-        lessons = lessons.filter(visibility=Visibility.PUBLIC)
+        lessons = lessons.filter(visibility=Visibility.PUBLIC).filter(
+            Q(failure__isnull=True) | Q(failure__publication_consent=True)
+        )
     lessons = lessons.select_related("failure", "startup").order_by("created", "pk")
 
     rows = []

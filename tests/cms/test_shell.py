@@ -169,7 +169,7 @@ def test_seed_demo_is_idempotent_and_creates_one_login_per_role(demo_site, setti
             "editeur@demo.example",
         ]
     )
-    assert StandardPage.objects.count() == 3
+    assert StandardPage.objects.count() == 4  # legal pages + « À propos »
     settings.DEBUG = False
     for email in ["agent@demo.example", "territoire@demo.example"]:
         assert client.login(email=email, password="demo-demo-demo")

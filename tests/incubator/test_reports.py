@@ -626,3 +626,32 @@ def test_command_refuses_a_public_report_of_a_private_startup(tmp_path):
             "generate_report", "startup", startup.slug, "--public", "--output", str(output)
         )
     assert not output.exists()
+
+
+def test_public_reports_keep_the_lessons_of_an_unconsented_failure_private():
+    cohort = CohortFactory(start_date=D(2025, 1, 6))
+    startup = StartupFactory(
+        name="Guichet Unique",
+        incubator=cohort.program.incubator,
+        cohort=cohort,
+        started_on=D(2025, 1, 6),
+    )
+    services.failure_record(
+        startup=startup,
+        scope=FailureScope.STARTUP,
+        reason=FailureReason.NO_USER_NEED,
+        occurred_on=D(2025, 4, 1),
+        author=None,
+        what_we_learned="Les usagers préféraient le téléphone.",
+        why_we_stop="Le besoin n’était pas là.",
+        advice_for_relaunch="Observer d’abord.",
+        publication_consent=False,
+        lessons=[{"title": "Leçon tue", "body": "Ce que l’échec apprend.", "visibility": "public"}],
+    )
+    period = {"start": D(2025, 1, 1), "end": D(2025, 12, 31), "today": D(2026, 3, 1)}
+    public_startup = startup_report_data(startup=startup, public=True, **period)
+    public_cohort = cohort_report_data(cohort=cohort, public=True, **period)
+    internal_cohort = cohort_report_data(cohort=cohort, public=False, **period)
+    assert "Leçon tue" not in pdf_text(render_startup_report(public_startup))
+    assert "Leçon tue" not in pdf_text(render_cohort_report(public_cohort))
+    assert "Leçon tue" in pdf_text(render_cohort_report(internal_cohort))

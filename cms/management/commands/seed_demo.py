@@ -5,6 +5,7 @@ from django.test.utils import override_settings
 from wagtail.models import Site
 
 from accounts.demo import DEMO_PASSWORD, seed_demo_users
+from cms.demo import seed_demo_pages
 from cms.models import SiteIdentity
 from incubator.demo import seed_demo_lifecycle, seed_demo_reports
 from programs.demo import seed_demo_contributions
@@ -36,6 +37,7 @@ class Command(BaseCommand):
             created = seed_demo_lifecycle(by_role)
         seed_demo_contributions()
         seed_demo_reports(by_role)
+        seed_demo_pages()
         self.stdout.write(
             self.style.SUCCESS(f"Données de démonstration chargées ({created} startups créées).")
         )

@@ -1,0 +1,36 @@
+"""The public data version moves with every change the public site shows."""
+
+import pytest
+
+from incubator import public_cache
+from incubator.models import Lesson, Theme
+from tests.factories import StartupFactory, TerritoryFactory, document_stop
+
+pytestmark = pytest.mark.django_db
+
+
+def test_changes_to_public_data_bump_the_version():
+    startup = StartupFactory()
+    versions = [public_cache.current_version()]
+
+    startup.pitch = "Un nouveau pitch"
+    startup.save()
+    versions.append(public_cache.current_version())
+
+    startup.sponsors.add(TerritoryFactory())  # through Sponsorship
+    versions.append(public_cache.current_version())
+
+    document_stop(startup)  # a failure and its lesson
+    versions.append(public_cache.current_version())
+
+    lesson = Lesson.objects.get(startup=startup)
+    lesson.themes.add(Theme.objects.create(name="Mobilité", slug="mobilite"))
+    versions.append(public_cache.current_version())
+    assert versions == sorted(set(versions)), versions  # strictly increasing
+
+
+def test_each_bump_moves_the_version_by_one():
+    start = public_cache.current_version()
+    public_cache.bump()
+    public_cache.bump()
+    assert public_cache.current_version() == start + 2
