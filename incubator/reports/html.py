@@ -33,6 +33,7 @@ from incubator.reports.formatting import (
     fr_period,
     fr_short_date,
 )
+from incubator.reports.sentences import indicator_sentence, phase_sentence
 
 
 @dataclass(frozen=True)
@@ -80,35 +81,6 @@ def _common_pairs(report) -> list[tuple[str, str]]:
 # --- Startup report ------------------------------------------------------------------
 
 
-def _phase_sentence(report: StartupReport) -> str:
-    if report.current_phase is None:
-        return _("La startup n’était pas encore entrée en incubation au %(date)s.") % {
-            "date": fr_date(report.as_of)
-        }
-    current = report.phases[-1]
-    text = _("Au %(date)s, la startup est en phase « %(phase)s » depuis %(days)s.") % {
-        "date": fr_date(report.as_of),
-        "phase": report.current_phase_label,
-        "days": fr_days(report.days_in_phase),
-    }
-    if current.deadline:
-        overrun = (report.as_of - current.deadline).days
-        if overrun > 0:
-            text += " " + _(
-                "Durée maximale (%(months)s) dépassée de %(days)s depuis le %(deadline)s."
-            ) % {
-                "months": fr_months(current.max_months),
-                "days": fr_days(overrun),
-                "deadline": fr_date(current.deadline),
-            }
-        else:
-            text += " " + _("Durée maximale prévue : %(months)s, soit jusqu’au %(deadline)s.") % {
-                "months": fr_months(current.max_months),
-                "deadline": fr_date(current.deadline),
-            }
-    return text
-
-
 @dataclass(frozen=True)
 class PhaseRow:
     label: str
@@ -133,35 +105,6 @@ def _experiment_dates(experiment) -> str:
     if experiment.end_date:
         return fr_period(experiment.start_date, experiment.end_date)
     return _("depuis le %(date)s") % {"date": fr_date(experiment.start_date)}
-
-
-def _indicator_sentence(indicator) -> str:
-    unit = f" {indicator.unit}" if indicator.unit else ""
-    count = len(indicator.points)
-    parts = [
-        ngettext("%(count)s mesure sur la période.", "%(count)s mesures sur la période.", count)
-        % {"count": fr_number(count)}
-        if count
-        else _("Aucune mesure sur la période.")
-    ]
-    if indicator.latest:
-        parts.append(
-            _("Dernière valeur : %(value)s%(unit)s au %(date)s.")
-            % {
-                "value": fr_number(indicator.latest.value),
-                "unit": unit,
-                "date": fr_date(indicator.latest.date),
-            }
-        )
-    if indicator.target is not None:
-        reached = _("atteinte") if indicator.target_reached else _("pas encore atteinte")
-        parts.append(
-            _("Cible : %(target)s%(unit)s (%(reached)s).")
-            % {"target": fr_number(indicator.target), "unit": unit, "reached": reached}
-        )
-    else:
-        parts.append(_("Pas de cible fixée."))
-    return " ".join(parts)
 
 
 @dataclass(frozen=True)
@@ -201,7 +144,7 @@ def _startup_context(report: StartupReport, ids: svg.IdSequence) -> dict:
         )
     return {
         "header": header,
-        "phase_sentence": _phase_sentence(report),
+        "phase_sentence": phase_sentence(report),
         "phase_rows": [_phase_row(span, report.as_of) for span in report.phases],
         "timeline": svg.phase_timeline_chart(ids=ids, spans=report.phases, as_of=report.as_of)
         if report.phases
@@ -211,7 +154,7 @@ def _startup_context(report: StartupReport, ids: svg.IdSequence) -> dict:
         "indicators": [
             IndicatorBlock(
                 name=f"{i.name} ({i.unit})" if i.unit else i.name,
-                sentence=_indicator_sentence(i),
+                sentence=indicator_sentence(i),
                 chart=svg.indicator_chart(ids=ids, indicator=i) if i.points else None,
             )
             for i in report.indicators

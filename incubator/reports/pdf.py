@@ -38,6 +38,7 @@ from incubator.reports.pdf_kit import (
     sources_section,
     version_text,
 )
+from incubator.reports.sentences import indicator_sentence, phase_sentence
 
 # --- Startup report -------------------------------------------------------------------
 
@@ -56,35 +57,6 @@ def _title_block(kit: Kit, *, kicker: str, title: str, subtitle: str, pairs) -> 
         HRFlowable(width="100%", thickness=1.5, color=BLUE, spaceBefore=2, spaceAfter=4),
     ]
     return story
-
-
-def _phase_sentence(report: StartupReport) -> str:
-    if report.current_phase is None:
-        return _("La startup n’était pas encore entrée en incubation au %(date)s.") % {
-            "date": fr_date(report.as_of)
-        }
-    current = report.phases[-1]
-    text = _("Au %(date)s, la startup est en phase « %(phase)s » depuis %(days)s.") % {
-        "date": fr_date(report.as_of),
-        "phase": report.current_phase_label,
-        "days": fr_days(report.days_in_phase),
-    }
-    if current.deadline:
-        overrun = (report.as_of - current.deadline).days
-        if overrun > 0:
-            text += " " + _(
-                "Durée maximale (%(months)s) dépassée de %(days)s depuis le %(deadline)s."
-            ) % {
-                "months": fr_months(current.max_months),
-                "days": fr_days(overrun),
-                "deadline": fr_date(current.deadline),
-            }
-        else:
-            text += " " + _("Durée maximale prévue : %(months)s, soit jusqu’au %(deadline)s.") % {
-                "months": fr_months(current.max_months),
-                "deadline": fr_date(current.deadline),
-            }
-    return text
 
 
 def _startup_project(kit: Kit, report: StartupReport) -> list:
@@ -138,7 +110,7 @@ def _phase_row(span, as_of: datetime.date) -> tuple:
 
 def _startup_phases(kit: Kit, report: StartupReport) -> list:
     story = kit.heading(_("Parcours et phases"))
-    story.append(kit.p(_phase_sentence(report)))
+    story.append(kit.p(phase_sentence(report)))
     if not report.phases:
         return story
     story.append(KeepTogether([phase_timeline(kit, report), Spacer(1, 4)]))
@@ -210,35 +182,6 @@ def _startup_experiments(kit: Kit, report: StartupReport) -> list:
     return story
 
 
-def _indicator_sentence(indicator) -> str:
-    unit = f" {indicator.unit}" if indicator.unit else ""
-    count = len(indicator.points)
-    parts = [
-        ngettext("%(count)s mesure sur la période.", "%(count)s mesures sur la période.", count)
-        % {"count": fr_number(count)}
-        if count
-        else _("Aucune mesure sur la période.")
-    ]
-    if indicator.latest:
-        parts.append(
-            _("Dernière valeur : %(value)s%(unit)s au %(date)s.")
-            % {
-                "value": fr_number(indicator.latest.value),
-                "unit": unit,
-                "date": fr_date(indicator.latest.date),
-            }
-        )
-    if indicator.target is not None:
-        reached = _("atteinte") if indicator.target_reached else _("pas encore atteinte")
-        parts.append(
-            _("Cible : %(target)s%(unit)s (%(reached)s).")
-            % {"target": fr_number(indicator.target), "unit": unit, "reached": reached}
-        )
-    else:
-        parts.append(_("Pas de cible fixée."))
-    return " ".join(parts)
-
-
 def _startup_indicators(kit: Kit, report: StartupReport) -> list:
     story = kit.heading(_("Indicateurs d’impact"))
     if report.public:
@@ -250,7 +193,7 @@ def _startup_indicators(kit: Kit, report: StartupReport) -> list:
         return story
     for indicator in report.indicators:
         name = f"{indicator.name} ({indicator.unit})" if indicator.unit else indicator.name
-        block = [kit.p(name, kit.h2), kit.p(_indicator_sentence(indicator))]
+        block = [kit.p(name, kit.h2), kit.p(indicator_sentence(indicator))]
         if indicator.points:
             block.append(
                 time_chart(
