@@ -54,6 +54,8 @@ def test_an_agent_follows_a_report_being_generated_then_reads_it(page, settings,
     page.get_by_text(report.sha256).wait_for()
     assert page.locator("article.tl-report").get_by_text("Cantine l’École 🍎").first.is_visible()
     assert_accessible(page)
+    page.set_viewport_size({"width": 320, "height": 800})  # a phone: tables scroll
+    assert_accessible(page)
 
 
 def test_a_coach_publishes_a_territory_report_that_the_public_reads(
