@@ -47,6 +47,11 @@ class User(AbstractUser):
         default=True,
         help_text=_("Le récapitulatif hebdomadaire des alertes de vos startups."),
     )
+    # The secret in the URL of the coach's committee calendar feed (.ics): calendar apps
+    # subscribe without a session. Set on first use, rotated on request.
+    calendar_token = models.CharField(
+        _("jeton du calendrier"), max_length=64, unique=True, null=True, blank=True, editable=False
+    )
 
     USERNAME_FIELD = "email"
     EMAIL_FIELD = "email"

@@ -13,6 +13,7 @@ from wagtail.documents import urls as wagtaildocs_urls
 
 from accounts import views as account_views
 from cms import views as cms_views
+from incubator.views import calendar as calendar_views
 
 urlpatterns = [
     path("admin/login/", RedirectView.as_view(pattern_name="account_login", query_string=True)),
@@ -33,6 +34,8 @@ urlpatterns = [
     path("i18n/setlang/", csrf_exempt(set_language), name="set_language"),
     path("sitemap.xml", sitemap, name="sitemap"),
     path("robots.txt", cms_views.robots_txt, name="robots_txt"),
+    # A coach's committee calendar, at a private token URL for calendar apps (no session).
+    path("calendrier/<slug:token>.ics", calendar_views.calendar_feed, name="calendar_feed"),
 ]
 
 if settings.DEBUG:

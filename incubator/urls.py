@@ -15,4 +15,5 @@ urlpatterns = [
     path("", include("incubator.views.board")),
     path("", include("incubator.views.territory")),
     path("", include("incubator.views.reports")),
+    path("", include("incubator.views.calendar")),
 ]

@@ -193,3 +193,7 @@ class Contribution(models.Model):
     @property
     def remaining_cents(self) -> int:
         return max(self.amount_cents - self.paid_cents, 0)
+
+
+# Calls for projects and applications live in their own module; imported here so Django sees them.
+from programs.calls import *  # noqa: E402, F403

@@ -3,12 +3,19 @@
 from django.utils.translation import gettext_lazy as _
 
 from wagtail import hooks
+from wagtail.admin.panels import FieldPanel, InlinePanel, MultiFieldPanel
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
 from incubator import services
 from incubator.models import Startup
-from programs.models import Cohort, PhaseGateCriterion, Program
+from programs.models import (
+    CallForProjects,
+    Cohort,
+    PhaseGateCriterion,
+    Program,
+    SelectionCriterion,
+)
 
 
 class ProgramViewSet(SnippetViewSet):
@@ -41,11 +48,60 @@ class PhaseGateCriterionViewSet(SnippetViewSet):
     search_backend_name = None
 
 
+class CallForProjectsViewSet(SnippetViewSet):
+    """Calls for projects, with the questions of their application form."""
+
+    model = CallForProjects
+    icon = "doc-full"
+    menu_label = _("Appels à projets")
+    list_display = ["title", "program", "opens_on", "closes_at"]
+    list_filter = ["program"]
+    search_fields = ["title", "program__name"]
+    search_backend_name = None
+    panels = [
+        FieldPanel("program"),
+        FieldPanel("title"),
+        FieldPanel("slug"),
+        FieldPanel("introduction"),
+        MultiFieldPanel([FieldPanel("opens_on"), FieldPanel("closes_at")], heading=_("Dates")),
+        InlinePanel(
+            "questions",
+            heading=_("Questions du formulaire"),
+            label=_("Question"),
+            panels=[
+                FieldPanel("label"),
+                FieldPanel("help_text"),
+                FieldPanel("kind"),
+                FieldPanel("choices"),
+                FieldPanel("required"),
+            ],
+        ),
+    ]
+
+
+class SelectionCriterionViewSet(SnippetViewSet):
+    """What the selection committee scores, per programme (0 to 5, weighted)."""
+
+    model = SelectionCriterion
+    icon = "pick"
+    menu_label = _("Critères de sélection")
+    list_display = ["label", "program", "weight", "order"]
+    list_filter = ["program"]
+    search_fields = ["label", "program__name"]
+    search_backend_name = None
+
+
 class ProgramsGroup(SnippetViewSetGroup):
     menu_label = _("Programmes")
     menu_icon = "list-ul"
     menu_order = 160
-    items = (ProgramViewSet, CohortViewSet, PhaseGateCriterionViewSet)
+    items = (
+        ProgramViewSet,
+        CohortViewSet,
+        PhaseGateCriterionViewSet,
+        CallForProjectsViewSet,
+        SelectionCriterionViewSet,
+    )
 
 
 register_snippet(ProgramsGroup)

@@ -119,3 +119,54 @@ def document_stop(startup, *, author=None, on=None):
         advice_for_relaunch="Commencer par observer les guichets.",
         lessons=[{"title": "Observer avant de construire", "body": "Deux semaines au guichet."}],
     )
+
+
+# --- Calls for projects --------------------------------------------------------
+
+
+def paris(*args) -> datetime.datetime:
+    """An aware datetime on Paris time: `paris(2026, 3, 31, 12)`."""
+    import zoneinfo
+
+    return datetime.datetime(*args, tzinfo=zoneinfo.ZoneInfo("Europe/Paris"))
+
+
+class CallForProjectsFactory(factory.django.DjangoModelFactory):
+    """A call open from 1 March to 31 March 2026, 12:00 (Paris)."""
+
+    class Meta:
+        model = "programs.CallForProjects"
+
+    program = factory.SubFactory(ProgramFactory)
+    title = factory.Sequence(lambda n: f"Appel à projets {n}")
+    slug = factory.Sequence(lambda n: f"appel-{n}")
+    opens_on = datetime.date(2026, 3, 1)
+    closes_at = factory.LazyFunction(lambda: paris(2026, 3, 31, 12, 0))
+
+
+class CallQuestionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "programs.CallQuestion"
+
+    call = factory.SubFactory(CallForProjectsFactory)
+    label = factory.Sequence(lambda n: f"Question {n}")
+    kind = "text"
+    required = True
+
+
+class SelectionCriterionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "programs.SelectionCriterion"
+
+    program = factory.SubFactory(ProgramFactory)
+    label = factory.Sequence(lambda n: f"Critère {n}")
+    weight = 1
+
+
+class ThemeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "incubator.Theme"
+        django_get_or_create = ("slug",)
+
+    name = factory.Sequence(lambda n: f"Thème {n}")
+    slug = factory.Sequence(lambda n: f"theme-{n}")

@@ -74,6 +74,8 @@ EXPECTED = {
     "report_retry": POST_ONLY,
     "report_publish": POST_ONLY,
     "report_unpublish": POST_ONLY,
+    "cohort_calendar": COACH_REPORTS,
+    "cohort_calendar_token_rotate": POST_ONLY,
 }
 
 
@@ -160,7 +162,9 @@ def world(settings):
 def url_for(name, pattern, objects):
     kwargs = {}
     for key in pattern.pattern.converters:
-        if key == "slug":
+        if key == "slug" and name.startswith("cohort_calendar"):
+            kwargs[key] = objects["slugs"]["reports_cohort"]
+        elif key == "slug":
             kwargs[key] = objects["slugs"].get(name, objects["slug"])
         elif name.startswith("report_"):
             kwargs[key] = objects["report"].pk
