@@ -88,10 +88,11 @@ class LessonFilterForm(PublicFilterForm):
 def lesson_filter_form(data) -> LessonFilterForm:
     """The form, its choices limited to what public lessons use (three queries)."""
     lessons = public_lessons()
-    reasons = set(lessons.values_list("failure__reason", flat=True).distinct())
+    # order_by() drops the default ordering, which DISTINCT would otherwise include.
+    reasons = set(lessons.order_by().values_list("failure__reason", flat=True).distinct())
     kinds = set(
-        Territory.objects.filter(sponsorships__startup__lessons__in=lessons)
-        .values_list("kind", flat=True)
+        lessons.order_by()
+        .values_list("startup__sponsorships__territory__kind", flat=True)
         .distinct()
     )
     themes = (
