@@ -15,7 +15,7 @@ import datetime
 from dataclasses import dataclass
 
 from django.db import models
-from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Case, Exists, OuterRef, Q, QuerySet, Subquery, When
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -23,6 +23,7 @@ from django.utils.translation import gettext_lazy
 
 from incubator.enums import TERMINAL_PHASES, FailureScope, MembershipRole, Phase
 from incubator.models import Lesson, Membership, Review, Sponsorship, Startup, add_months
+from programs.calls import Application, ApplicationStatus
 
 NO_UPDATE_DAYS = 30  # "no update for 30 days"
 REVIEW_EVERY_MONTHS = 6  # a committee at least every six months (DESIGN §3)
@@ -58,11 +59,29 @@ def _latest_reviews():
     )
 
 
+def next_review_date():
+    """The next committee of each startup, as an SQL expression.
+
+    Set by its latest non-archived review; before any review, the date fixed
+    when its application was accepted (`programs.calls.Application`).
+    """
+    first = Application.objects.filter(
+        startup=OuterRef("pk"), status=ApplicationStatus.ACCEPTED
+    ).order_by("-decided_at")
+    return Case(
+        When(
+            Exists(_latest_reviews()),
+            then=Subquery(_latest_reviews().values("next_review_date")[:1]),
+        ),
+        default=Subquery(first.values("first_review_date")[:1]),
+    )
+
+
 def annotate_for_board(queryset: QuerySet, *, today: datetime.date | None = None) -> QuerySet:
     """Add what `alerts_for` and the board read, as annotations of one query.
 
-    - board_last_review_date, board_next_review_date: from the latest
-      non-archived review;
+    - board_last_review_date: from the latest non-archived review;
+    - board_next_review_date: `next_review_date()`;
     - board_has_agent: a current agent-entrepreneur membership on `today`;
     - board_has_signed_commitment: a sponsorship with a signed commitment;
     - board_has_documented_stop: a whole-startup failure with a lesson
@@ -85,7 +104,7 @@ def annotate_for_board(queryset: QuerySet, *, today: datetime.date | None = None
     return queryset.annotate(
         **{
             LAST_REVIEW_DATE: Subquery(_latest_reviews().values("date")[:1]),
-            NEXT_REVIEW_DATE: Subquery(_latest_reviews().values("next_review_date")[:1]),
+            NEXT_REVIEW_DATE: next_review_date(),
             HAS_AGENT: Exists(current_agent),
             HAS_SIGNED_COMMITMENT: Exists(signed),
             HAS_DOCUMENTED_STOP: Exists(documented),

@@ -24,7 +24,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import EmailMessage, get_connection
 from django.db import models, transaction
-from django.db.models import OuterRef, Q, QuerySet, Subquery
+from django.db.models import Q, QuerySet
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -37,7 +37,7 @@ from django_tasks import TaskResultStatus
 from accounts.enums import Role
 from incubator import alerts, selectors
 from incubator.enums import TERMINAL_PHASES, Phase, TransitionKind
-from incubator.models import NotificationLog, PhaseTransition, Review, Startup
+from incubator.models import NotificationLog, PhaseTransition, Startup
 
 REVIEW_SOON_DAYS = 7  # "a committee in the next 7 days"
 
@@ -352,11 +352,8 @@ def followed_startups() -> QuerySet[Startup]:
 
 
 def with_next_review_date(startups: QuerySet) -> QuerySet:
-    """Annotate `next_review`: the next date set by the latest non-archived review."""
-    latest = Review.objects.filter(startup=OuterRef("pk"), archived_at__isnull=True).order_by(
-        "-date", "-created", "-pk"
-    )
-    return startups.annotate(next_review=Subquery(latest.values("next_review_date")[:1]))
+    """Annotate `next_review`: see `alerts.next_review_date`."""
+    return startups.annotate(next_review=alerts.next_review_date())
 
 
 def review_kind(due: datetime.date, *, today: datetime.date) -> NoticeKind | None:
@@ -370,8 +367,9 @@ def review_kind(due: datetime.date, *, today: datetime.date) -> NoticeKind | Non
 def review_notices(*, today: datetime.date) -> list[Notice]:
     """Committees due within 7 days or missed, once per (startup, date, kind).
 
-    A startup without any review has no date: it is not "due" here (the
-    board's "no committee for six months" alert covers it).
+    A startup without any review has the date fixed when its application was
+    accepted, if any; otherwise none, and the board's "no committee for six
+    months" alert covers it.
     """
     horizon = today + datetime.timedelta(days=REVIEW_SOON_DAYS)
     startups = with_next_review_date(followed_startups()).filter(

@@ -38,6 +38,7 @@ TRACKED_MODELS = (
     "incubator.Report",
     "programs.Program",
     "programs.Cohort",
+    "programs.CallForProjects",
 )
 
 

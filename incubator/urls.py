@@ -15,5 +15,7 @@ urlpatterns = [
     path("", include("incubator.views.board")),
     path("", include("incubator.views.territory")),
     path("", include("incubator.views.reports")),
+    path("", include("programs.views.applicant")),
+    path("", include("programs.views.selection")),
     path("", include("incubator.views.calendar")),
 ]

@@ -681,7 +681,10 @@ def closest_lessons(
             scores[pk] = scores.get(pk, 0) + 2
     if not scores:
         return []
-    lessons = {lesson.pk: lesson for lesson in base.filter(pk__in=scores).select_related("startup")}
+    found = (
+        base.filter(pk__in=scores).select_related("startup").prefetch_related("startup__sponsors")
+    )
+    lessons = {lesson.pk: lesson for lesson in found}
     ranked = sorted(
         lessons.values(), key=lambda lesson: (-scores[lesson.pk], -lesson.created.timestamp())
     )

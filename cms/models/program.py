@@ -3,7 +3,7 @@
 from collections import Counter
 
 from django.db import models
-from django.utils import formats
+from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -59,6 +59,7 @@ class ProgramPage(BasePage):
 
     def get_context(self, request, *args, **kwargs):
         from incubator.selectors import public_startups
+        from programs.calls import CallForProjects
         from programs.models import Program
 
         context = super().get_context(request, *args, **kwargs)
@@ -72,6 +73,9 @@ class ProgramPage(BasePage):
             contribution_euros=program.contribution_cents_per_year // 100
             if self.show_contribution and program.contribution_cents_per_year
             else None,
+            open_calls=CallForProjects.objects.filter(
+                program=program, opens_on__lte=timezone.localdate(), closes_at__gt=timezone.now()
+            ).order_by("closes_at", "title"),
         )
         return context
 

@@ -49,3 +49,44 @@ def test_seed_demo_builds_a_coherent_network_once(settings):
     assert Startup.objects.filter(visibility="private").exists()
     assert Startup.objects.filter(memberships__user__email="agent@demo.example").exists()
     assert Startup.objects.filter(sponsors__referents__email="territoire@demo.example").exists()
+
+
+def test_the_demo_has_an_open_call_that_the_coach_reviews_and_the_agent_can_answer(
+    settings, client
+):
+    from accounts.models import User
+    from programs.models import Application, ApplicationStatus, CallForProjects
+
+    settings.DEBUG = True
+    call_command("seed_demo", verbosity=0)
+    call_command("seed_demo", verbosity=0)  # idempotent: still one call
+    call = CallForProjects.objects.get()
+    assert call.is_open()
+    assert set(call.questions.values_list("kind", flat=True)) == {
+        "text",
+        "long_text",
+        "choice",
+        "yes_no",
+        "file",
+    }
+    applications = Application.objects.filter(call=call)
+    assert sorted(applications.values_list("status", flat=True)) == [
+        ApplicationStatus.SHORTLISTED,
+        ApplicationStatus.SUBMITTED,
+    ]
+    assert all(application.documents.count() == 1 for application in applications)
+    # The demo agent has not applied yet: the whole journey is left to try.
+    assert not applications.filter(applicant__email="agent@demo.example").exists()
+
+    coach = User.objects.get(email="coach@demo.example")
+    settings.MFA_REQUIRED_FOR_PRIVILEGED = False
+    client.force_login(coach)
+    page = client.get("/espace/selection/").content.decode()
+    for application in applications:
+        assert application.title in page
+
+    from cms.models import ProgramPage
+
+    client.logout()
+    program_page = client.get(ProgramPage.objects.get(program=call.program).url).content.decode()
+    assert call.title in program_page

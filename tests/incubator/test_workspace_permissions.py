@@ -6,7 +6,9 @@ this test: it fails until the view's row is added to EXPECTED.
 
 import datetime
 
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 
 import pytest
 
@@ -14,7 +16,14 @@ from incubator import services
 from incubator.enums import MembershipRole, ReportKind, Visibility
 from incubator.models import Experiment, Indicator, Membership, Milestone, Sponsorship
 from incubator.services.reports import report_run
-from tests.factories import CohortFactory, StartupFactory, TerritoryFactory, UserFactory
+from programs import services as program_services
+from tests.factories import (
+    CallForProjectsFactory,
+    CohortFactory,
+    StartupFactory,
+    TerritoryFactory,
+    UserFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -45,6 +54,10 @@ STARTUP_REPORTS = (LOGIN, 200, 404, 200, 404, 404, 404, 200)
 COACH_REPORTS = (LOGIN, 404, 404, 200, 404, 404, 404, 200)
 TERRITORY_REPORTS = (LOGIN, 404, 404, 200, 404, 200, 404, 200)
 POST_ONLY = (LOGIN, 405, 405, 405, 405, 405, 405, 405)
+# Calls for projects: the agent applied; the coach coaches the call's programme.
+APPLICANT_ONLY = (LOGIN, 200, 404, 404, 404, 404, 404, 404)
+APPLICANT_AND_REVIEWERS = (LOGIN, 200, 404, 200, 404, 404, 404, 200)
+REVIEWERS = (LOGIN, 404, 404, 200, 404, 404, 404, 200)
 
 EXPECTED = {
     "home": REDIRECTS,
@@ -74,6 +87,20 @@ EXPECTED = {
     "report_retry": POST_ONLY,
     "report_publish": POST_ONLY,
     "report_unpublish": POST_ONLY,
+    "calls": EVERYONE_LOGGED_IN,
+    "application_create": EVERYONE_LOGGED_IN,
+    "application_edit": APPLICANT_ONLY,
+    "application_submit": POST_ONLY,
+    "application_document_add": POST_ONLY,
+    "application_document_remove": POST_ONLY,
+    "application_document_download": APPLICANT_AND_REVIEWERS,
+    "selection": COACHES_ONLY,
+    "selection_detail": REVIEWERS,
+    "selection_score": POST_ONLY,
+    "selection_comment": POST_ONLY,
+    "selection_shortlist": POST_ONLY,
+    "selection_accept": POST_ONLY,
+    "selection_reject": POST_ONLY,
     "cohort_calendar": COACH_REPORTS,
     "cohort_calendar_token_rotate": POST_ONLY,
 }
@@ -156,7 +183,37 @@ def world(settings):
         ),
     }
     report_run(objects["report"].pk)
+    objects["call"], objects["application"], objects["document"] = submitted_application(
+        cohort.program, applicant=users["agent"], sponsor=sponsor
+    )
+    objects["slugs"]["application_create"] = objects["call"].slug
     return users, objects
+
+
+def submitted_application(program, *, applicant, sponsor):
+    """An open call of the programme, and the agent's application to it, with a document."""
+    now = timezone.now()
+    call = CallForProjectsFactory(
+        program=program,
+        opens_on=now.date() - datetime.timedelta(days=10),
+        closes_at=now + datetime.timedelta(days=30),
+    )
+    application = program_services.application_save_draft(
+        call=call,
+        applicant=applicant,
+        title="Guichet sans attente",
+        problem_statement="Deux heures d’attente à l’état civil.",
+        sponsor_territory=sponsor,
+        sponsor_contact_name="Dominique",
+        sponsor_contact_email="dominique@exemple.fr",
+    )
+    document = program_services.application_add_document(
+        application,
+        uploaded_file=SimpleUploadedFile("dossier.pdf", b"%PDF-1.4\n%%EOF\n"),
+        user=applicant,
+    )
+    program_services.application_submit(application, user=applicant)
+    return call, application, document
 
 
 def url_for(name, pattern, objects):
@@ -168,6 +225,10 @@ def url_for(name, pattern, objects):
             kwargs[key] = objects["slugs"].get(name, objects["slug"])
         elif name.startswith("report_"):
             kwargs[key] = objects["report"].pk
+        elif key == "doc_pk":
+            kwargs[key] = objects["document"].pk
+        elif name.startswith(("application_", "selection_")):
+            kwargs[key] = objects["application"].pk
         else:  # e.g. milestone_pk, or pk of the object the view is named after
             owner = next(
                 o for o in ("milestone", "experiment", "indicator") if o in name or o in key

@@ -8,7 +8,7 @@ from accounts.demo import DEMO_PASSWORD, seed_demo_users
 from cms.demo import seed_demo_pages
 from cms.models import SiteIdentity
 from incubator.demo import seed_demo_lifecycle, seed_demo_reports
-from programs.demo import seed_demo_contributions
+from programs.demo import seed_demo_calls, seed_demo_contributions
 
 
 class Command(BaseCommand):
@@ -35,6 +35,7 @@ class Command(BaseCommand):
         # Years of demo decisions must not e-mail the demo team on every load.
         with override_settings(EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend"):
             created = seed_demo_lifecycle(by_role)
+            seed_demo_calls(by_role)
         seed_demo_contributions()
         seed_demo_reports(by_role)
         seed_demo_pages()

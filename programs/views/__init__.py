@@ -1,0 +1,1 @@
+"""Workspace pages of calls for projects: applicants (`applicant`) and selection (`selection`)."""
