@@ -5,11 +5,16 @@ Domain models are snippets, not pages. Phases are never a form field: the
 (startups, reviews, failures, lessons, phase history) cannot be deleted here.
 """
 
+from django.contrib import messages
+from django.db import router
+from django.db.models.deletion import Collector, ProtectedError, RestrictedError
+from django.shortcuts import redirect
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from wagtail import hooks
+from wagtail.admin.admin_url_finder import AdminURLFinder
 from wagtail.admin.filters import WagtailFilterSet
 from wagtail.admin.ui.menus import MenuItem
 from wagtail.admin.views.generic.models import CreateView
@@ -365,3 +370,23 @@ def lifecycle_listing_buttons(snippet, user, next_url=None):
             )
         )
     return buttons
+
+
+@hooks.register("before_delete_snippet")
+def refuse_deleting_what_records_depend_on(request, instances):
+    """A protected reference (an application's answers, a score…) would make the delete
+    fail with an error page: say what depends on the object instead, and change nothing."""
+    for instance in instances:
+        try:
+            Collector(using=router.db_for_write(type(instance))).collect([instance])
+        except (ProtectedError, RestrictedError) as error:
+            blocking = getattr(error, "protected_objects", None) or error.restricted_objects
+            kinds = sorted({str(obj._meta.verbose_name_plural) for obj in blocking})
+            messages.error(
+                request,
+                _("« %(object)s » ne peut pas être supprimé : des %(kinds)s en dépendent.")
+                % {"object": instance, "kinds": ", ".join(kinds)},
+            )
+            edit_url = AdminURLFinder(request.user).get_edit_url(instance)
+            return redirect(edit_url or "wagtailadmin_home")
+    return None

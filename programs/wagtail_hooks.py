@@ -3,12 +3,13 @@
 from django.utils.translation import gettext_lazy as _
 
 from wagtail import hooks
-from wagtail.admin.panels import FieldPanel, InlinePanel, MultiFieldPanel
+from wagtail.admin.panels import FieldPanel, InlinePanel, MultiFieldPanel, ObjectList
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
 from incubator import services
 from incubator.models import Startup
+from programs.admin_forms import CallForProjectsAdminForm
 from programs.models import (
     CallForProjects,
     Cohort,
@@ -58,7 +59,7 @@ class CallForProjectsViewSet(SnippetViewSet):
     list_filter = ["program"]
     search_fields = ["title", "program__name"]
     search_backend_name = None
-    panels = [
+    edit_handler_panels = [
         FieldPanel("program"),
         FieldPanel("title"),
         FieldPanel("slug"),
@@ -77,6 +78,7 @@ class CallForProjectsViewSet(SnippetViewSet):
             ],
         ),
     ]
+    edit_handler = ObjectList(edit_handler_panels, base_form_class=CallForProjectsAdminForm)
 
 
 class SelectionCriterionViewSet(SnippetViewSet):

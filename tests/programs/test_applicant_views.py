@@ -292,9 +292,7 @@ def test_the_applicant_edits_the_draft_and_sees_the_closest_lessons(client, draf
     assert draft.title == "Un nouveau titre"
 
 
-def test_a_problem_no_lesson_resembles_says_so_and_points_to_the_library(
-    client, draft, applicant
-):
+def test_a_problem_no_lesson_resembles_says_so_and_points_to_the_library(client, draft, applicant):
     client.force_login(applicant)
 
     page = client.get(edit_url(draft))
