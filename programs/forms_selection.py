@@ -48,18 +48,41 @@ class SelectionFilterForm(WorkspaceForm):
         return self.cleaned_data.get(name) or ""
 
 
-class ScoreForm(WorkspaceForm):
-    """My score on one criterion; the 0–5 range is the service's rule."""
-
-    criterion = forms.ModelChoiceField(queryset=None, widget=forms.HiddenInput)
-    score = forms.IntegerField(
-        label=_("Ma note"),
-        widget=forms.NumberInput(attrs={"min": 0, "max": MAX_SCORE, "step": 1}),
-    )
+class ScoresForm(WorkspaceForm):
+    """My scores on every criterion of the programme at once; a blank one stays as it was."""
 
     def __init__(self, *args, criteria, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["criterion"].queryset = criteria
+        out_of_range = _("La note est un nombre entier de 0 à %(max)s.") % {"max": MAX_SCORE}
+        self.criteria = {f"critere_{criterion.pk}": criterion for criterion in criteria}
+        for name, criterion in self.criteria.items():
+            self.fields[name] = forms.IntegerField(
+                label=criterion.label,
+                help_text=_("Poids %(weight)s") % {"weight": criterion.weight},
+                required=False,
+                min_value=0,
+                max_value=MAX_SCORE,
+                error_messages={
+                    "invalid": out_of_range,
+                    "min_value": out_of_range,
+                    "max_value": out_of_range,
+                },
+                widget=forms.NumberInput(attrs={"min": 0, "max": MAX_SCORE, "step": 1}),
+            )
+
+    def clean(self):
+        cleaned = super().clean()
+        if not self.errors and not self.scores():
+            raise forms.ValidationError(_("Donnez au moins une note."))
+        return cleaned
+
+    def scores(self) -> dict:
+        """{criterion: score} for the criteria given a score."""
+        return {
+            criterion: self.cleaned_data[name]
+            for name, criterion in self.criteria.items()
+            if self.cleaned_data.get(name) is not None
+        }
 
 
 class CommentForm(WorkspaceForm):

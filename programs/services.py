@@ -55,6 +55,7 @@ __all__ = [
     "application_remove_document",
     "application_submit",
     "application_score",
+    "application_score_many",
     "application_comment",
     "application_shortlist",
     "application_reject",
@@ -187,8 +188,15 @@ def _email_applicant_on_commit(template: str, application: Application, **contex
         ).get(pk=application_id)
         if not app.applicant.email:
             return
+        links = {
+            "application_url": notifications.absolute_url("workspace:application_edit", app.pk)
+        }
+        if app.startup_id:
+            links["startup_url"] = notifications.absolute_url(
+                "workspace:startup_detail", app.startup.slug
+            )
         message = _message(
-            template, {"application": app, "call": app.call, **context}, app.applicant
+            template, {"application": app, "call": app.call, **links, **context}, app.applicant
         )
         notifications.send_once(f"application-{template}:{application_id}", [message])
 
@@ -509,6 +517,17 @@ def application_score(
         application=application, criterion=criterion, coach=coach, defaults={"score": score}
     )
     return row
+
+
+@transaction.atomic
+def application_score_many(
+    application: Application, *, coach, scores: Mapping[SelectionCriterion, int]
+) -> list[ApplicationScore]:
+    """Several scores at once: all are recorded, or none if one is refused."""
+    return [
+        application_score(application, coach=coach, criterion=criterion, score=score)
+        for criterion, score in scores.items()
+    ]
 
 
 @transaction.atomic

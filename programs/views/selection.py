@@ -25,7 +25,7 @@ from programs.forms_selection import (
     AcceptForm,
     CommentForm,
     RejectForm,
-    ScoreForm,
+    ScoresForm,
     SelectionFilterForm,
 )
 from programs.selection import (
@@ -147,19 +147,10 @@ def _render_detail(request, application, bound=None, status=200):
         application.scores.select_related("criterion", "coach").order_by("criterion", "coach")
     )
     rows = criterion_rows(criteria, scores, user=user)
-    score_form = bound.get("score_form")
-    for row in rows:
-        criterion = row["criterion"]
-        auto_id = f"id_score_{criterion.pk}_%s"  # one form per row: distinct ids
-        if score_form is not None and score_form.data.get("criterion") == str(criterion.pk):
-            score_form.auto_id = auto_id
-            row["form"] = score_form
-        else:
-            row["form"] = ScoreForm(
-                criteria=_criteria(application),
-                initial={"criterion": criterion.pk, "score": row["mine"]},
-                auto_id=auto_id,
-            )
+    scores_form = bound.get("scores_form") or ScoresForm(
+        criteria=criteria,
+        initial={f"critere_{row['criterion'].pk}": row["mine"] for row in rows},
+    )
     documents = [
         {"document": document, "url": _document_url(document)}
         for document in application.documents.all()
@@ -177,6 +168,7 @@ def _render_detail(request, application, bound=None, status=200):
         "answers": _answers(application),
         "documents": documents,
         "rows": rows,
+        "scores_form": scores_form,
         "average": weighted_average(scores),
         "comments": application.comments.select_related("author"),
         "comment_form": bound.get("comment_form") or CommentForm(),
@@ -211,15 +203,16 @@ def _act(request, application, name, form, action, success):
 @require_POST
 def selection_score(request, pk):
     application = _application(request, pk)
+    form = ScoresForm(request.POST, criteria=_criteria(application))
     return _act(
         request,
         application,
-        "score_form",
-        ScoreForm(request.POST, criteria=_criteria(application)),
-        lambda data: services.application_score(
-            application, coach=request.user, criterion=data["criterion"], score=data["score"]
+        "scores_form",
+        form,
+        lambda data: services.application_score_many(
+            application, coach=request.user, scores=form.scores()
         ),
-        _("Votre note a été enregistrée."),
+        _("Vos notes sont enregistrées."),
     )
 
 

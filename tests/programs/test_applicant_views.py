@@ -470,6 +470,18 @@ def test_a_rejected_application_shows_the_reason(client, submitted, applicant):
     page = client.get(edit_url(submitted))
 
     assert "Non retenue" in page.text and "Le besoin n’est pas documenté." in page.text
+    assert "form" not in page.context
+
+    # Editing it afterwards, to slip a better version in, is refused.
+    data = form_data(submitted.call, submitted.sponsor_territory, title="Version corrigée")
+    edit = client.post(edit_url(submitted), data)
+    assert edit.status_code == 400
+    assert "ne se modifie plus" in edit.context["refusal"]
+    add = reverse("workspace:application_document_add", args=[submitted.pk])
+    assert client.post(add, {"file": pdf_file()}).status_code == 400
+    submitted.refresh_from_db()
+    assert submitted.status == ApplicationStatus.REJECTED
+    assert submitted.title != "Version corrigée" and submitted.documents.count() == 1
 
 
 # --- The public programme page -----------------------------------------------------------

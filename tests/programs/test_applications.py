@@ -272,6 +272,7 @@ def test_submitting_sets_the_date_and_acknowledges_by_email(
     assert "Rendez-vous en mairie sans attente" in message.body
     assert "15 mars 2026" in message.body
     assert "Bonjour Camille Agent" in message.body
+    assert f"/espace/candidatures/{application.pk}/" in message.body
 
 
 def test_a_late_submission_is_refused(draft, applicant):

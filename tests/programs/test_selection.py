@@ -126,6 +126,7 @@ def test_shortlist_then_reject_with_a_reason_emailed(
     assert mail.outbox[0].to == [submitted.applicant.email]
     assert "n’est pas retenue" in mail.outbox[0].subject
     assert "Le besoin est déjà couvert." in mail.outbox[0].body
+    assert f"/espace/candidatures/{submitted.pk}/" in mail.outbox[0].body
 
 
 def test_a_decided_application_is_neither_edited_nor_decided_again(
@@ -188,6 +189,8 @@ def test_accepting_creates_the_startup_its_sponsor_and_its_agent(
     assert "est retenue" in mail.outbox[0].subject
     assert "12 octobre 2026" in mail.outbox[0].body
     assert cohort.name in mail.outbox[0].body
+    # The link leads straight to the new startup's cockpit.
+    assert f"/espace/startups/{application.startup.slug}/" in mail.outbox[0].body
 
 
 def test_accepting_needs_a_cohort_of_the_programme(submitted, coach):

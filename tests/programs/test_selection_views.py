@@ -219,22 +219,52 @@ def test_the_detail_shows_the_application(client, submitted, coach, call, questi
 
 def test_a_coach_scores_through_the_page(client, submitted, coach, criterion):
     client.force_login(coach)
-    response = client.post(
-        url("selection_score", submitted), {"criterion": criterion.pk, "score": 4}
-    )
+    field = f"critere_{criterion.pk}"
+    response = client.post(url("selection_score", submitted), {field: 4})
     assert response.status_code == 302
     assert ApplicationScore.objects.get(coach=coach).score == 4
-    client.post(url("selection_score", submitted), {"criterion": criterion.pk, "score": 5})
+    page = client.get(url("selection_detail", submitted))
+    assert page.context["scores_form"][field].value() == 4  # the form shows my score back
+    client.post(url("selection_score", submitted), {field: 5})
     assert ApplicationScore.objects.get(coach=coach).score == 5
 
 
-def test_a_score_of_7_is_refused(client, submitted, coach, criterion):
+def test_every_criterion_is_scored_in_one_go(client, submitted, coach, criterion):
+    second = SelectionCriterionFactory(program=criterion.program, label="Équipe", weight=1)
+    third = SelectionCriterionFactory(program=criterion.program, label="Sponsor", weight=1)
     client.force_login(coach)
+
     response = client.post(
-        url("selection_score", submitted), {"criterion": criterion.pk, "score": 7}
+        url("selection_score", submitted),
+        {f"critere_{criterion.pk}": 2, f"critere_{second.pk}": 5, f"critere_{third.pk}": ""},
     )
+
+    assert response.status_code == 302
+    assert dict(ApplicationScore.objects.values_list("criterion__label", "score")) == {
+        criterion.label: 2,
+        "Équipe": 5,
+    }
+
+
+@pytest.mark.parametrize(
+    ("values", "message"),
+    [
+        ((4, 7), "La note est un nombre entier de 0 à 5."),
+        ((4, "beaucoup"), "La note est un nombre entier de 0 à 5."),
+        (("", ""), "Donnez au moins une note."),
+    ],
+)
+def test_a_bad_score_refuses_them_all(client, submitted, coach, criterion, values, message):
+    second = SelectionCriterionFactory(program=criterion.program, label="Équipe")
+    client.force_login(coach)
+
+    response = client.post(
+        url("selection_score", submitted),
+        {f"critere_{criterion.pk}": values[0], f"critere_{second.pk}": values[1]},
+    )
+
     assert response.status_code == 400
-    assert "La note est un nombre entier de 0 à 5." in response.content.decode()
+    assert message in response.content.decode()
     assert not ApplicationScore.objects.exists()
 
 
