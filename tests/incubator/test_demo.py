@@ -90,3 +90,15 @@ def test_the_demo_has_an_open_call_that_the_coach_reviews_and_the_agent_can_answ
     client.logout()
     program_page = client.get(ProgramPage.objects.get(program=call.program).url).content.decode()
     assert call.title in program_page
+
+
+@pytest.mark.django_db(transaction=True)  # the services' commits run their callbacks
+def test_loading_the_demo_queues_no_e_mail_for_the_worker(settings):
+    """Years of demo decisions would otherwise flood the console once the worker starts."""
+    from django_tasks_db.models import DBTaskResult
+
+    settings.DEBUG = True
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    call_command("seed_demo", verbosity=0)
+    queued = list(DBTaskResult.objects.values_list("task_path", flat=True))
+    assert not [path for path in queued if ".send_" in path], queued

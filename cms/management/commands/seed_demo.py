@@ -32,8 +32,12 @@ class Command(BaseCommand):
         identity.operator_name = identity.operator_name or "Incubateur des territoires (démo)"
         identity.save(update_fields=["operator_name"])
         by_role = {user.email.split("@")[0]: user for user in users}
-        # Years of demo decisions must not e-mail the demo team on every load.
-        with override_settings(EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend"):
+        # Years of demo decisions must not e-mail the demo team on every load: their
+        # notices run now, into the void, rather than wait for the worker.
+        with override_settings(
+            EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend",
+            TASKS={"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}},
+        ):
             created = seed_demo_lifecycle(by_role)
             seed_demo_calls(by_role)
         seed_demo_contributions()
