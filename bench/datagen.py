@@ -1296,6 +1296,7 @@ def _contributions(chunk, startups, sponsorships, structure, rng, today) -> list
                     territory_id=sponsorship.territory_id,
                     sponsorship=sponsorship,
                     kind=ContributionKind.SPONSORSHIP,
+                    year=start.year,
                     period_start=start,
                     period_end=end,
                     amount_cents=per_year,

@@ -14,6 +14,7 @@ from wagtail.documents import urls as wagtaildocs_urls
 from accounts import views as account_views
 from cms import views as cms_views
 from incubator.views import calendar as calendar_views
+from programs.views import payments as payment_views
 
 urlpatterns = [
     path("admin/login/", RedirectView.as_view(pattern_name="account_login", query_string=True)),
@@ -27,6 +28,7 @@ urlpatterns = [
     path("comptes/", include("allauth.urls")),
     path("espace/", include("incubator.urls")),
     path("api/v1/", include("incubator.api.urls")),
+    path("paiements/", include((payment_views.payments_urlpatterns, "payments"))),
     path("comptes/profil/", account_views.profile, name="account_profile"),
     path("documents/", include(wagtaildocs_urls)),
     # Without a CSRF token, public pages are the same for every visitor and can be

@@ -17,5 +17,6 @@ urlpatterns = [
     path("", include("incubator.views.reports")),
     path("", include("programs.views.applicant")),
     path("", include("programs.views.selection")),
+    path("", include("programs.views.payments")),
     path("", include("incubator.views.calendar")),
 ]

@@ -10,15 +10,15 @@ from django.utils import timezone
 from reportlab.pdfgen import canvas
 
 from accounts.models import User
-from incubator.models import Sponsorship, Territory, Theme
-from programs import services
+from incubator.models import Territory, Theme
+from programs import billing, services
 from programs.models import (
     CallForProjects,
     CallQuestion,
     Cohort,
     Contribution,
-    ContributionKind,
     ContributionStatus,
+    PaymentMethod,
     Program,
     QuestionKind,
     SelectionCriterion,
@@ -26,36 +26,29 @@ from programs.models import (
 
 
 @transaction.atomic
-def seed_demo_contributions() -> int:
-    """One yearly contribution per sponsorship of a programme startup (idempotent)."""
+def seed_demo_contributions(users) -> int:
+    """Last year's and this year's contributions, as the yearly run makes them: last
+    year's paid by bank transfer, a third of this year's by administrative mandate."""
     today = timezone.localdate()
-    created = 0
-    sponsorships = Sponsorship.objects.filter(startup__cohort__isnull=False).select_related(
-        "startup__cohort__program", "territory"
-    )
-    for index, sponsorship in enumerate(sponsorships.order_by("pk")):
-        amount = sponsorship.startup.cohort.program.contribution_cents_per_year
-        for year in (today.year - 1, today.year):
-            status = (
-                ContributionStatus.PAID
-                if year < today.year or index % 3 == 0
-                else ContributionStatus.DUE
-            )
-            _, was_created = Contribution.objects.get_or_create(
-                territory=sponsorship.territory,
-                sponsorship=sponsorship,
-                period_start=datetime.date(year, 1, 1),
-                defaults={
-                    "kind": ContributionKind.SPONSORSHIP,
-                    "period_end": datetime.date(year, 12, 31),
-                    "amount_cents": amount,
-                    "paid_cents": amount if status == ContributionStatus.PAID else 0,
-                    "due_date": datetime.date(year, 3, 31),
-                    "status": status,
-                },
-            )
-            created += was_created
-    return created
+    staff = users["admin"]
+    for year in (today.year - 1, today.year):
+        billing.contributions_generate(year, today=datetime.date(year, 1, 2))
+    unpaid = Contribution.objects.filter(paid_cents=0, status=ContributionStatus.DUE)
+    for index, contribution in enumerate(unpaid.order_by("pk")):
+        if contribution.year == today.year and index % 3:
+            continue
+        last_year = contribution.year < today.year
+        billing.payment_record_manual(
+            contribution,
+            method=PaymentMethod.BANK_TRANSFER if last_year else PaymentMethod.ADMINISTRATIVE,
+            amount_cents=contribution.remaining_cents,
+            paid_on=min(contribution.due_date, today),
+            reference=f"VIR-{contribution.year}-{contribution.pk:04d}"
+            if last_year
+            else f"MANDAT-{contribution.pk:05d}",
+            recorded_by=staff,
+        )
+    return Contribution.objects.count()
 
 
 # label, help text, kind, choices, required: the questions of the demo call.

@@ -165,7 +165,16 @@ class Contribution(models.Model):
         on_delete=models.PROTECT,
         related_name="contributions",
     )
+    network_membership = models.ForeignKey(
+        "programs.NetworkMembership",
+        verbose_name=_("adhésion au réseau"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="contributions",
+    )
     kind = models.CharField(_("nature"), max_length=20, choices=ContributionKind.choices)
+    year = models.PositiveSmallIntegerField(_("exercice"))
     period_start = models.DateField(_("début de période"))
     period_end = models.DateField(_("fin de période"))
     amount_cents = models.PositiveBigIntegerField(_("montant dû (centimes)"))
@@ -175,6 +184,11 @@ class Contribution(models.Model):
         _("état"), max_length=10, choices=ContributionStatus.choices, default=ContributionStatus.DUE
     )
     created = models.DateTimeField(_("créée le"), auto_now_add=True)
+    # The open Stripe Checkout Session, reused until it expires: one per contribution.
+    checkout_session_id = models.CharField(max_length=255, blank=True)
+    checkout_url = models.URLField(max_length=2000, blank=True)
+    checkout_expires_at = models.DateTimeField(null=True, blank=True)
+    checkout_amount_cents = models.PositiveBigIntegerField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("contribution")
@@ -184,16 +198,33 @@ class Contribution(models.Model):
             models.CheckConstraint(
                 condition=Q(period_end__gte=models.F("period_start")),
                 name="contribution_period_ordered",
-            )
+            ),
+            # The yearly run can be replayed: one contribution per source and year.
+            models.UniqueConstraint(
+                fields=["sponsorship", "year"],
+                condition=Q(sponsorship__isnull=False),
+                name="contribution_once_per_sponsorship_year",
+            ),
+            models.UniqueConstraint(
+                fields=["network_membership", "year"],
+                condition=Q(network_membership__isnull=False),
+                name="contribution_once_per_membership_year",
+            ),
         ]
 
     def __str__(self):
         return f"{self.territory} — {self.get_kind_display()} {self.period_start:%Y}"
+
+    def save(self, *args, **kwargs):
+        if self.year is None and self.period_start:  # the year its period starts in
+            self.year = self.period_start.year
+        super().save(*args, **kwargs)
 
     @property
     def remaining_cents(self) -> int:
         return max(self.amount_cents - self.paid_cents, 0)
 
 
-# Calls for projects and applications live in their own module; imported here so Django sees them.
+# Calls for projects and payments live in their own modules; imported here so Django sees them.
 from programs.calls import *  # noqa: E402, F403
+from programs.payments import *  # noqa: E402, F403

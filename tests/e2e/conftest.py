@@ -6,6 +6,9 @@ import shutil
 import pytest
 from playwright.sync_api import sync_playwright
 
+# The payment journey runs against the same local fake Stripe as tests/payments.
+from tests.payments.conftest import fake_stripe  # noqa: F401 - a fixture, used by name
+
 CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--no-sandbox",

@@ -103,6 +103,7 @@ EXPECTED = {
     "selection_reject": POST_ONLY,
     "cohort_calendar": COACH_REPORTS,
     "cohort_calendar_token_rotate": POST_ONLY,
+    "contributions": REFERENTS_ONLY,
 }
 
 

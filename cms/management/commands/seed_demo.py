@@ -40,7 +40,7 @@ class Command(BaseCommand):
         ):
             created = seed_demo_lifecycle(by_role)
             seed_demo_calls(by_role)
-        seed_demo_contributions()
+        seed_demo_contributions(by_role)
         seed_demo_reports(by_role)
         seed_demo_pages()
         self.stdout.write(
