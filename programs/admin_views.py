@@ -9,6 +9,7 @@ from decimal import Decimal
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.http import HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -85,5 +86,51 @@ def contribution_payment(request, pk):
             "contribution": contribution,
             "form": form,
             "payments": contribution.payments.select_related("recorded_by"),
+            "reason_form": ReasonForm(),
         },
     )
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(
+        label=gettext_lazy("Motif"), widget=forms.Textarea(attrs={"rows": 2}), max_length=1000
+    )
+
+
+def _staff_action(request, pk, action, success):
+    """Run a staff decision on a contribution (POST), then back to its payment page."""
+    if not is_network_staff(request.user):
+        raise PermissionDenied
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    contribution = get_object_or_404(Contribution, pk=pk)
+    form = ReasonForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Indiquez un motif."))
+    else:
+        try:
+            action(contribution, form.cleaned_data["reason"])
+        except IncubatorError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, success)
+    return redirect(reverse("wagtailsnippets_programs_contribution:payment", args=[pk]))
+
+
+def contribution_cancel(request, pk):
+    return _staff_action(
+        request,
+        pk,
+        lambda contribution, reason: billing.contribution_cancel(
+            contribution, by=request.user, reason=reason
+        ),
+        _("La contribution est annulée."),
+    )
+
+
+def payment_accept(request, pk, payment_pk):
+    def accept(contribution, reason):
+        payment = get_object_or_404(contribution.payments, pk=payment_pk)
+        billing.payment_accept_disputed(payment, by=request.user, note=reason)
+
+    return _staff_action(request, pk, accept, _("Le paiement est accepté et compté."))

@@ -47,11 +47,13 @@ __all__ = [
     "HANDLED_EVENT_TYPES",
     "WebhookRejected",
     "checkout_start",
+    "contribution_cancel",
     "contribution_refresh",
     "contributions_generate",
     "contribution_for_sponsorship",
     "event_apply",
     "online_payment_enabled",
+    "payment_accept_disputed",
     "payment_record_manual",
     "reconcile_since",
     "webhook_receive",
@@ -239,6 +241,81 @@ def payment_record_manual(
     )
     contribution_refresh(contribution)
     return payment
+
+
+@transaction.atomic
+def payment_accept_disputed(payment: Payment, *, by, note: str) -> Payment:
+    """Staff checked a disputed payment and keep it: it now counts towards the contribution.
+
+    What cannot count (another currency, more than what remains) is refunded from Stripe
+    first; the refund webhook then lowers the payment.
+    """
+    payment = Payment.objects.select_for_update().get(pk=payment.pk)
+    contribution = _locked(payment.contribution)
+    if payment.status != PaymentStatus.DISPUTED:
+        raise IncubatorError(_("Ce paiement n’est pas à vérifier."))
+    note = (note or "").strip()
+    if not note:
+        raise InvalidValue(_("Expliquez pourquoi ce paiement est accepté."), field="note")
+    if payment.currency != CURRENCY:
+        raise IncubatorError(
+            _(
+                "Un paiement dans une autre devise ne peut pas être compté : remboursez-le depuis Stripe."
+            )
+        )
+    if payment.amount_cents - payment.refunded_cents > contribution.remaining_cents:
+        raise IncubatorError(
+            _(
+                "Ce paiement dépasse le reste à payer (%(remaining)s) : remboursez la différence "
+                "depuis Stripe, puis acceptez-le."
+            )
+            % {"remaining": euros(contribution.remaining_cents)}
+        )
+    payment.status = PaymentStatus.SUCCEEDED
+    payment.paid_on = payment.paid_on or timezone.localdate()
+    payment.note = "\n".join(
+        part
+        for part in (
+            payment.note,
+            _("Accepté par %(user)s : %(note)s") % {"user": by, "note": note},
+        )
+        if part
+    )
+    payment.save(update_fields=["status", "paid_on", "note", "updated"])
+    contribution_refresh(contribution)
+    return payment
+
+
+@transaction.atomic
+def contribution_cancel(contribution: Contribution, *, by, reason: str) -> Contribution:
+    """Staff cancel a contribution called by mistake; only one nothing was paid on."""
+    contribution = _locked(contribution)
+    reason = (reason or "").strip()
+    if not reason:
+        raise InvalidValue(_("Indiquez le motif de l’annulation."), field="reason")
+    if contribution.status == ContributionStatus.CANCELLED:
+        raise IncubatorError(_("Cette contribution est déjà annulée."))
+    if (
+        contribution.paid_cents
+        or contribution.payments.filter(
+            status__in=(PaymentStatus.PENDING, PaymentStatus.DISPUTED)
+        ).exists()
+    ):
+        raise IncubatorError(
+            _("Des paiements sont rattachés à cette contribution : elle ne peut pas être annulée.")
+        )
+    contribution.status = ContributionStatus.CANCELLED
+    contribution.cancellation_reason = _("%(reason)s (annulée par %(user)s le %(date)s)") % {
+        "reason": reason,
+        "user": by,
+        "date": timezone.localdate().strftime("%d/%m/%Y"),
+    }
+    contribution.checkout_session_id = ""
+    contribution.checkout_url = ""
+    contribution.save(
+        update_fields=["status", "cancellation_reason", "checkout_session_id", "checkout_url"]
+    )
+    return contribution
 
 
 # --- Online payment: Stripe Checkout --------------------------------------------------------
@@ -450,11 +527,20 @@ def _session_completed(session: dict):
         stripe_checkout_session_id=session.get("id"),
         stripe_payment_intent_id=str(session.get("payment_intent") or "")[:255],
     )
-    if currency != CURRENCY or amount != expected:
+    # An old session paid after a transfer would overpay: that is a mismatch too.
+    if currency != CURRENCY or amount != expected or amount > contribution.remaining_cents:
+        received = (
+            euros(amount) if currency == CURRENCY else f"{amount / 100:.2f} {currency or '?'}"
+        )
         payment.status = PaymentStatus.DISPUTED
         payment.note = _(
-            "Reçu %(amount)s %(currency)s pour %(expected)s € attendus : à vérifier."
-        ) % {"amount": amount, "currency": currency or "?", "expected": expected / 100}
+            "Reçu %(received)s pour %(expected)s attendus (reste à payer : %(remaining)s) : "
+            "à vérifier."
+        ) % {
+            "received": received,
+            "expected": euros(expected),
+            "remaining": euros(contribution.remaining_cents),
+        }
         payment.save()
         _alert_staff(payment)
         outcome = _("Montant ou devise inattendus : paiement à vérifier, contribution inchangée.")

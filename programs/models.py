@@ -183,6 +183,7 @@ class Contribution(models.Model):
     status = models.CharField(
         _("état"), max_length=10, choices=ContributionStatus.choices, default=ContributionStatus.DUE
     )
+    cancellation_reason = models.TextField(_("motif d’annulation"), blank=True)
     created = models.DateTimeField(_("créée le"), auto_now_add=True)
     # The open Stripe Checkout Session, reused until it expires: one per contribution.
     checkout_session_id = models.CharField(max_length=255, blank=True)

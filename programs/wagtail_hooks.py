@@ -139,6 +139,12 @@ class ContributionViewSet(SnippetViewSet):
         return [
             *super().get_urlpatterns(),
             path("paiement/<int:pk>/", admin_views.contribution_payment, name="payment"),
+            path("annuler/<int:pk>/", admin_views.contribution_cancel, name="cancel"),
+            path(
+                "paiement/<int:pk>/accepter/<int:payment_pk>/",
+                admin_views.payment_accept,
+                name="accept_payment",
+            ),
         ]
 
 

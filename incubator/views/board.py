@@ -21,6 +21,7 @@ from incubator.forms_board import BOARD_SORTS, BoardFilterForm, GateEvidenceForm
 from incubator.models import GateEvidence, Indicator, Measurement, Sponsorship, Territory
 from incubator.permissions import can_decide_phase, can_edit_startup, can_view_cohort_board
 from incubator.views.cockpit import phase_progress
+from incubator.views.sorting import sort_headers
 from programs.models import Cohort, GateCriterionKind
 
 TEMPLATES = "incubator/workspace/board/"
@@ -104,22 +105,6 @@ def _rows(startups, today):
     ]
 
 
-def _sort_headers(request, sort):
-    """For each sortable column: the link that sorts by it, and its current aria-sort."""
-    headers = {}
-    for key, label in BOARD_SORTS.items():
-        params = request.GET.copy()
-        current = sort.lstrip("-") == key
-        ascending = current and not sort.startswith("-")
-        params["tri"] = f"-{key}" if ascending else key
-        headers[key] = {
-            "label": label,
-            "url": f"?{params.urlencode()}",
-            "aria_sort": ("ascending" if ascending else "descending") if current else "",
-        }
-    return headers
-
-
 def board(request):
     """The cohort board: every startup a coach follows, what needs attention first."""
     today = timezone.localdate()
@@ -132,7 +117,7 @@ def board(request):
         {
             "form": form,
             "rows": _rows(startups, today),
-            "headers": _sort_headers(request, sort),
+            "headers": sort_headers(request, sort, BOARD_SORTS),
             "csv_url": f"{reverse('workspace:board_csv')}?{csv_params.urlencode()}",
         },
     )

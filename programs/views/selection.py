@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 
 from incubator.exceptions import IncubatorError
 from incubator.permissions import can_view_cohort_board
+from incubator.views.sorting import sort_headers
 from programs import services
 from programs.calls import ApplicationStatus, CallForProjects, QuestionKind
 from programs.forms_selection import (
@@ -45,23 +46,6 @@ _ORDERINGS = {
 }
 
 
-def _sort_headers(request, sort):
-    """For each sortable column: the link that sorts by it, and its current aria-sort."""
-    headers = {}
-    for key, label in SELECTION_SORTS.items():
-        params = request.GET.copy()
-        current = sort.lstrip("-") == key
-        # The first click shows the newest / best first ("descending").
-        descending = current and not sort.startswith("-")
-        params["tri"] = f"-{key}" if descending else key
-        headers[key] = {
-            "label": label,
-            "url": f"?{params.urlencode()}",
-            "aria_sort": ("descending" if descending else "ascending") if current else "",
-        }
-    return headers
-
-
 def selection_list(request):
     """The applications a coach reviews, filtered by call and status, sortable by score."""
     if not can_view_cohort_board(request.user):
@@ -87,7 +71,7 @@ def selection_list(request):
         {
             "form": form,
             "applications": applications,
-            "headers": _sort_headers(request, sort),
+            "headers": sort_headers(request, sort, SELECTION_SORTS, plain_order="descending"),
         },
     )
 

@@ -236,3 +236,27 @@ def test_non_staff_cannot_record_payments(client, settings, contribution):
     url = reverse("wagtailsnippets_programs_contribution:payment", args=[contribution.pk])
     assert client.post(url, {"amount": "1"}).status_code in (302, 403)
     assert not Payment.objects.exists()
+
+
+def test_staff_cancel_a_contribution_nothing_was_paid_on(admin_client, contribution):
+    from django.urls import reverse
+
+    url = reverse("wagtailsnippets_programs_contribution:cancel", args=[contribution.pk])
+    assert admin_client.get(url).status_code == 405
+    admin_client.post(url, {"reason": ""})
+    contribution.refresh_from_db()
+    assert contribution.status == ContributionStatus.DUE
+
+    admin_client.post(url, {"reason": "Appelée deux fois."})
+
+    contribution.refresh_from_db()
+    assert contribution.status == ContributionStatus.CANCELLED
+    assert contribution.cancellation_reason.startswith("Appelée deux fois.")
+
+
+def test_a_contribution_with_payments_cannot_be_cancelled(contribution, staff):
+    record(contribution, staff, amount_cents=1_000_00)
+    with pytest.raises(IncubatorError, match="ne peut pas être annulée"):
+        billing.contribution_cancel(contribution, by=staff, reason="Erreur")
+    contribution.refresh_from_db()
+    assert contribution.status == ContributionStatus.DUE

@@ -8,9 +8,11 @@ import time
 from django.core import mail
 from django.core.management import call_command
 from django.urls import reverse
+from django.utils import timezone
 
 import pytest
 
+from incubator.exceptions import IncubatorError, InvalidValue
 from incubator.models import Sponsorship
 from programs import billing
 from programs.models import (
@@ -308,3 +310,57 @@ def test_the_referent_downloads_the_receipt_and_no_one_else(
     assert client.get(url).status_code == 404
     client.force_login(UserFactory(coach=True))
     assert client.get(url).status_code == 404
+
+
+def test_an_old_session_paid_after_a_transfer_is_disputed_not_counted_twice(
+    client, fake_stripe, referent, contribution
+):
+    client.force_login(referent)
+    client.post(reverse("payments:pay", args=[contribution.pk]))  # session for 12 000 €
+    (session_id,) = fake_stripe.sessions
+    billing.payment_record_manual(
+        contribution,
+        method=PaymentMethod.BANK_TRANSFER,
+        amount_cents=YEARLY,
+        paid_on=timezone.localdate(),
+        reference="VIR-1",
+        recorded_by=None,
+    )
+
+    post_event(client, fake_stripe.complete_session(session_id))
+
+    online = Payment.objects.get(stripe_checkout_session_id=session_id)
+    assert online.status == PaymentStatus.DISPUTED
+    contribution.refresh_from_db()
+    assert contribution.paid_cents == YEARLY and contribution.status == ContributionStatus.PAID
+
+
+def test_staff_accept_a_disputed_payment_that_fits(client, fake_stripe, contribution):
+    post_event(client, completed(contribution, amount=YEARLY - 100)[1])
+    payment = Payment.objects.get()
+    staff = UserFactory(staff=True)
+
+    with pytest.raises(InvalidValue):
+        billing.payment_accept_disputed(payment, by=staff, note=" ")
+    billing.payment_accept_disputed(payment, by=staff, note="Virement du solde à venir.")
+
+    payment.refresh_from_db()
+    assert payment.status == PaymentStatus.SUCCEEDED and "Virement du solde" in payment.note
+    contribution.refresh_from_db()
+    assert contribution.paid_cents == YEARLY - 100 and contribution.status == ContributionStatus.DUE
+
+
+@pytest.mark.parametrize(("amount", "currency"), [(YEARLY + 100, "eur"), (YEARLY, "usd")])
+def test_a_disputed_payment_that_cannot_count_is_not_accepted(
+    client, fake_stripe, contribution, amount, currency
+):
+    post_event(client, completed(contribution, amount=amount, currency=currency)[1])
+    payment = Payment.objects.get()
+
+    with pytest.raises(IncubatorError, match="remboursez"):
+        billing.payment_accept_disputed(payment, by=UserFactory(staff=True), note="Vu.")
+
+    payment.refresh_from_db()
+    assert payment.status == PaymentStatus.DISPUTED
+    contribution.refresh_from_db()
+    assert contribution.paid_cents == 0
