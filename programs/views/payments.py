@@ -90,7 +90,7 @@ def contribution_pay(request, pk):
 
 @require_GET
 def payment_return(request, pk):
-    """Back from Stripe: says what happens next, changes nothing (anyone can open this URL)."""
+    """Back from Stripe: says what happens next and changes nothing (opening it proves nothing)."""
     contribution = get_object_or_404(
         _contributions_of(request.user).select_related("territory"), pk=pk
     )
