@@ -78,6 +78,13 @@ test: install test-system-deps lint test-sqlite test-postgres
 bench: install test-system-deps
 	.ci/with-postgres.sh $(PY) bench/reports.py
 	$(PY) bench/reports.py
+	$(MAKE) --no-print-directory bench-load
+
+# The site under HTTP load at network scale (~12 min); wrk comes from Debian.
+.PHONY: bench-load
+bench-load: install test-system-deps
+	@command -v wrk >/dev/null || { $(APT) update -qq && $(APT) install -y -qq wrk >/dev/null; }
+	.ci/with-postgres.sh $(PY) bench/load.py
 
 # --- translations ---------------------------------------------------------------
 
