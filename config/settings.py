@@ -114,6 +114,9 @@ MIDDLEWARE = [
 ]
 # Anonymous visitors' public pages, cached whole; 0 turns the cache off.
 PUBLIC_PAGE_CACHE_SECONDS = env_int("PUBLIC_PAGE_CACHE_SECONDS", 600)
+# How stale a process's copy of the public data version may be (another process's change
+# shows on cached pages within this delay); 0 reads it on every anonymous request.
+PUBLIC_DATA_VERSION_MAX_AGE_MS = env_int("PUBLIC_DATA_VERSION_MAX_AGE_MS", 500)
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"

@@ -36,6 +36,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
     DATABASES["default"]["TEST"] = {  # noqa: F405
         "NAME": os.path.join(_TEST_DB_DIR, "test.sqlite3")
     }
+# Each test's rollback also rolls the data version back: read it every time.
+PUBLIC_DATA_VERSION_MAX_AGE_MS = 0
 TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 # Static files come from the finders in tests (no collectstatic run).
 WHITENOISE_AUTOREFRESH = True

@@ -8,6 +8,7 @@ startup shows on its page at the next request, old entries simply expire.
 """
 
 import hashlib
+import time
 
 from django.conf import settings
 from django.core.cache import cache
@@ -42,11 +43,25 @@ TRACKED_MODELS = (
 )
 
 
+# The version as this process last read it. Reading it for every anonymous request
+# cost a query per cached page; it is now read at most every
+# `PUBLIC_DATA_VERSION_MAX_AGE_MS`: another process's change shows within that
+# delay, this process's own changes at once (`bump` forgets the memo).
+_memo = {"version": None, "read_at": 0.0}
+
+
 def current_version() -> int:
-    return PublicDataVersion.objects.filter(pk=1).values_list("version", flat=True).first() or 0
+    max_age = settings.PUBLIC_DATA_VERSION_MAX_AGE_MS / 1000
+    now = time.monotonic()
+    if _memo["version"] is not None and now - _memo["read_at"] < max_age:
+        return _memo["version"]
+    version = PublicDataVersion.objects.filter(pk=1).values_list("version", flat=True).first() or 0
+    _memo.update(version=version, read_at=now)
+    return version
 
 
 def bump(**_signal_kwargs) -> None:
+    _memo["version"] = None
     if not PublicDataVersion.objects.filter(pk=1).update(version=F("version") + 1):
         PublicDataVersion.objects.get_or_create(pk=1, defaults={"version": 1})
 

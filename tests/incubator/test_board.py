@@ -26,6 +26,14 @@ pytestmark = pytest.mark.django_db
 TODAY = timezone.localdate()
 
 
+def noon_days_ago(days: int) -> datetime.datetime:
+    """Noon, `days` calendar days before today: `now - 31 days` is 30 calendar days
+    ago late in the evening when a daylight-saving change lies in between."""
+    return timezone.make_aware(
+        datetime.datetime.combine(TODAY - datetime.timedelta(days=days), datetime.time(12))
+    )
+
+
 def days_ago(days: int) -> datetime.date:
     return TODAY - datetime.timedelta(days=days)
 
@@ -87,16 +95,14 @@ def test_review_overdue_without_a_committee_for_six_months():
 
 def test_no_update_after_30_days_of_silence():
     startup = healthy()
-    stale = timezone.now() - datetime.timedelta(days=31)
+    stale = noon_days_ago(31)
     Startup.objects.filter(pk=startup.pk).update(last_activity_at=stale)
     assert kinds(startup) == [AlertKind.NO_UPDATE]
     (alert,) = alerts.alerts_for(
         alerts.annotate_for_board(Startup.objects.filter(pk=startup.pk)).get(), today=TODAY
     )
     assert alert.label == "Aucune mise à jour depuis 31 jours"
-    Startup.objects.filter(pk=startup.pk).update(
-        last_activity_at=timezone.now() - datetime.timedelta(days=29)
-    )
+    Startup.objects.filter(pk=startup.pk).update(last_activity_at=noon_days_ago(29))
     assert kinds(startup) == []
 
 
@@ -150,9 +156,7 @@ def test_alerts_for_needs_no_query_once_annotated(django_assert_num_queries):
 
 def test_the_database_filter_agrees_with_alerts_for():
     startups = [healthy("A"), healthy("B", started=200), StartupFactory(name="C")]
-    Startup.objects.filter(pk=startups[0].pk).update(
-        last_activity_at=timezone.now() - datetime.timedelta(days=45)
-    )
+    Startup.objects.filter(pk=startups[0].pk).update(last_activity_at=noon_days_ago(45))
     annotated = alerts.annotate_for_board(Startup.objects.all(), today=TODAY)
     for kind in AlertKind:
         in_db = set(
@@ -196,9 +200,7 @@ def network(coach):
     )
     lone = healthy("Alerte Canicule", started=100, incubator=incubator, cohort=spring)
     Membership.objects.filter(startup=lone).delete()
-    Startup.objects.filter(pk=lone.pk).update(
-        last_activity_at=timezone.now() - datetime.timedelta(days=40)
-    )
+    Startup.objects.filter(pk=lone.pk).update(last_activity_at=noon_days_ago(40))
     elsewhere = healthy("Ailleurs", incubator=IncubatorFactory())
     return {
         "spring": spring,

@@ -34,3 +34,27 @@ def test_each_bump_moves_the_version_by_one():
     public_cache.bump()
     public_cache.bump()
     assert public_cache.current_version() == start + 2
+
+
+def test_the_version_is_read_at_most_once_per_max_age(
+    settings, django_assert_num_queries, monkeypatch
+):
+    """Cached pages cost no query; another process's change shows after the max age."""
+    from incubator.models import PublicDataVersion
+
+    settings.PUBLIC_DATA_VERSION_MAX_AGE_MS = 500
+    clock = [1000.0]
+    monkeypatch.setattr(public_cache.time, "monotonic", lambda: clock[0])
+    public_cache.bump()
+    first = public_cache.current_version()
+
+    # Another process bumps the version: this one sees it only after the max age.
+    PublicDataVersion.objects.filter(pk=1).update(version=first + 5)
+    with django_assert_num_queries(0):
+        assert public_cache.current_version() == first
+    clock[0] += 0.6
+    assert public_cache.current_version() == first + 5
+
+    # This process's own change shows at once.
+    public_cache.bump()
+    assert public_cache.current_version() == first + 6
