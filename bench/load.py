@@ -554,8 +554,8 @@ def docs_block(setup, prepared, betagouv, runs, queries, change, args, seconds) 
             "authenticator, as the MFA middleware requires. The API's throttles are raised "
             "for the load (`API_THROTTLE_ANON`/`_USER`).",
             f"- The minimal view answers {minimal_text} req/s with the page cache off and "
-            "on: with it on, every anonymous GET reads the public data version (1 query), "
-            "even a response that is not cached.",
+            "on (with it on, each process rereads the public data version at most every "
+            "`PUBLIC_DATA_VERSION_MAX_AGE_MS`).",
             "- URLs: " + ", ".join(f"`{path}`" for path in prepared["paths"].values()) + ".",
             f"- The whole run took {seconds / 60:.0f} min.",
         ]
