@@ -5,7 +5,7 @@ signed webhook (through `programs.billing`) or staff do."""
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Prefetch, Sum
+from django.db.models import Prefetch, Q, Sum
 from django.http import HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
@@ -46,15 +46,10 @@ def contribution_list(request):
         .prefetch_related(Prefetch("payments", Payment.objects.order_by("created", "pk")))
         .order_by("-year", "status", "due_date", "pk")
     )
-    totals = {
-        status: cents or 0
-        for status, cents in contributions.exclude(status=ContributionStatus.CANCELLED)
-        .order_by()
-        .values_list("status")
-        .annotate(Sum("amount_cents"))
-    }
-    paid = contributions.exclude(status=ContributionStatus.CANCELLED).aggregate(
-        paid=Sum("paid_cents"), due=Sum("amount_cents")
+    totals = contributions.exclude(status=ContributionStatus.CANCELLED).aggregate(
+        due=Sum("amount_cents"),
+        paid=Sum("paid_cents"),
+        pending=Sum("amount_cents", filter=Q(status=ContributionStatus.PENDING)),
     )
     return render(
         request,
@@ -63,9 +58,9 @@ def contribution_list(request):
             "territory": territory,
             "territories": territories,
             "contributions": contributions,
-            "total_due_cents": (paid["due"] or 0) - (paid["paid"] or 0),
-            "total_paid_cents": paid["paid"] or 0,
-            "pending_cents": totals.get(ContributionStatus.PENDING, 0),
+            "total_due_cents": (totals["due"] or 0) - (totals["paid"] or 0),
+            "total_paid_cents": totals["paid"] or 0,
+            "pending_cents": totals["pending"] or 0,
             "online": billing.online_payment_enabled(),
             "payable": PAYABLE,
             "receipt_statuses": RECEIPT_STATUSES,

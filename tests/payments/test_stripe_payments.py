@@ -7,6 +7,8 @@ import time
 
 from django.core import mail
 from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -364,3 +366,38 @@ def test_a_disputed_payment_that_cannot_count_is_not_accepted(
     assert payment.status == PaymentStatus.DISPUTED
     contribution.refresh_from_db()
     assert contribution.paid_cents == 0
+
+
+def test_the_page_adds_up_what_remains_is_pending_and_is_paid(
+    client, fake_stripe, referent, contribution, django_assert_max_num_queries
+):
+    _session, event = completed(contribution, payment_status="unpaid")  # a SEPA debit
+    post_event(client, event)
+    client.force_login(referent)
+    url = reverse("workspace:contributions")
+
+    page = client.get(url).content.decode().replace("\xa0", " ")  # French number spaces
+
+    assert "En cours : 12 000,00 €" in page
+    assert "Reste à payer : 12 000,00 €" in page and "Payé : 0,00 €" in page
+
+    # The same number of queries for one contribution or six, each with a payment.
+    with CaptureQueriesContext(connection) as one:
+        client.get(url)
+    for _ in range(5):
+        cohort = CohortFactory(program__contribution_cents_per_year=YEARLY)
+        other = Sponsorship.objects.create(
+            startup=StartupFactory(cohort=cohort, incubator=cohort.program.incubator),
+            territory=contribution.territory,
+            start_date=datetime.date(2026, 1, 1),
+        )
+        billing.payment_record_manual(
+            Contribution.objects.get(sponsorship=other),
+            method=PaymentMethod.BANK_TRANSFER,
+            amount_cents=1_000_00,
+            paid_on=timezone.localdate(),
+            reference="VIR",
+            recorded_by=None,
+        )
+    with django_assert_max_num_queries(len(one)):
+        assert client.get(url).status_code == 200
