@@ -158,6 +158,9 @@ class PaymentViewSet(SnippetViewSet):
     search_backend_name = None
     copy_view_enabled = False
 
+    def get_queryset(self, request):
+        return Payment.objects.select_related("contribution__territory")
+
 
 class StripeEventViewSet(SnippetViewSet):
     model = StripeEvent
@@ -177,6 +180,9 @@ class NetworkMembershipViewSet(SnippetViewSet):
     list_display = ["territory", "yearly_amount_cents", "start_date", "end_date"]
     search_fields = ["territory__name"]
     search_backend_name = None
+
+    def get_queryset(self, request):
+        return NetworkMembership.objects.select_related("territory")
 
 
 class PaymentsGroup(SnippetViewSetGroup):

@@ -260,3 +260,26 @@ def test_a_contribution_with_payments_cannot_be_cancelled(contribution, staff):
         billing.contribution_cancel(contribution, by=staff, reason="Erreur")
     contribution.refresh_from_db()
     assert contribution.status == ContributionStatus.DUE
+
+
+def test_the_payment_list_of_the_admin_costs_the_same_for_1_or_6_payments(
+    admin_client, contribution, staff, django_assert_max_num_queries
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from django.urls import reverse
+
+    url = reverse("wagtailsnippets_programs_payment:list")
+    record(contribution, staff, amount_cents=1_000_00)
+    admin_client.get(url)
+    with CaptureQueriesContext(connection) as one:
+        assert admin_client.get(url).status_code == 200
+    for _ in range(5):
+        other = sponsor(
+            StartupFactory(cohort=contribution.sponsorship.startup.cohort),
+            TerritoryFactory(),
+            start_date=datetime.date(2026, 1, 1),
+        )
+        record(Contribution.objects.get(sponsorship=other), staff, amount_cents=1_000_00)
+    with django_assert_max_num_queries(len(one)):
+        assert admin_client.get(url).status_code == 200
