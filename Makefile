@@ -24,7 +24,7 @@ system-deps:  ## gettext compiles the translations
 $(VENV)/.installed: pyproject.toml
 	@test -x $(PY) || python3 -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e ".[dev]"
+	$(PY) -m pip install -q -e ".[dev,scale]"
 	@touch $@
 
 # Commands that need no production secret run with the test settings.

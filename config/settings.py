@@ -1,7 +1,8 @@
 """Territoires Lab settings, driven by environment variables.
 
 Safe production defaults: DEBUG is off unless asked, secrets come from the
-environment only. Every variable is documented in the README.
+environment only. Every variable is documented in the README, those for running on
+several machines in docs/scaling.md.
 """
 
 import os
@@ -142,18 +143,97 @@ TEMPLATES = [
 
 # --- Database ---------------------------------------------------------------
 
+# Past one machine (docs/scaling.md): a connection pooler, psycopg's own pool, a read replica.
+# PgBouncer in transaction mode cannot keep a server-side cursor open between transactions;
+# prepared statements, its other pitfall, are already off in Django's psycopg 3 backend.
+DATABASE_POOLER = os.environ.get("DATABASE_POOLER", "").strip().lower()
+if DATABASE_POOLER not in {"", "pgbouncer"}:
+    raise ImproperlyConfigured(
+        f"DATABASE_POOLER must be empty or 'pgbouncer', not {DATABASE_POOLER!r}."
+    )
+# psycopg's connection pool inside each process (Django 5.1+): connections are handed back
+# to the pool after each request, so Django's persistent connections must stay off.
+DATABASE_POOL = env_bool("DATABASE_POOL", False)
+if DATABASE_POOL and os.environ.get("DATABASE_CONN_MAX_AGE", "0").strip() not in {"", "0"}:
+    raise ImproperlyConfigured(
+        "DATABASE_POOL keeps connections in psycopg's pool: leave DATABASE_CONN_MAX_AGE "
+        "unset (or 0) with it."
+    )
+_DATABASE_OPTIONS = {
+    "conn_max_age": 0 if DATABASE_POOL else env_int("DATABASE_CONN_MAX_AGE", 60),
+    "conn_health_checks": True,
+}
+
+
+def _is_postgresql(database: dict) -> bool:
+    return "postgresql" in database["ENGINE"] or "postgis" in database["ENGINE"]
+
+
+def _with_pooling(database: dict, *, variable: str) -> dict:
+    """Apply DATABASE_POOLER / DATABASE_POOL to the connection settings read from `variable`."""
+    if (DATABASE_POOLER or DATABASE_POOL) and not _is_postgresql(database):
+        raise ImproperlyConfigured(
+            f"DATABASE_POOLER and DATABASE_POOL need PostgreSQL; {variable} is "
+            f"{database['ENGINE']}."
+        )
+    if DATABASE_POOLER == "pgbouncer":
+        database["DISABLE_SERVER_SIDE_CURSORS"] = True
+    if DATABASE_POOL:
+        sizes = {
+            "min_size": os.environ.get("DATABASE_POOL_MIN_SIZE", ""),
+            "max_size": os.environ.get("DATABASE_POOL_MAX_SIZE", ""),
+        }
+        pool = {key: int(value) for key, value in sizes.items() if value.strip()}
+        # psycopg's defaults: min_size 4, max_size equal to min_size.
+        if pool.get("max_size", pool.get("min_size", 4)) < pool.get("min_size", 4):
+            raise ImproperlyConfigured(
+                "DATABASE_POOL_MAX_SIZE is below the pool's minimum size "
+                "(DATABASE_POOL_MIN_SIZE, or psycopg's default of 4): set both."
+            )
+        database.setdefault("OPTIONS", {})["pool"] = pool or True
+    return database
+
+
 DATABASES = {
-    "default": dj_database_url.config(
-        env="DATABASE_URL",
-        default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
-        conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 60),
-        conn_health_checks=True,
+    "default": _with_pooling(
+        dj_database_url.config(
+            env="DATABASE_URL",
+            default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
+            **_DATABASE_OPTIONS,
+        ),
+        variable="DATABASE_URL",
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # The web server and the task worker write at the same time: take the write lock
     # when a transaction begins, and wait for it, rather than fail with "database is locked".
     DATABASES["default"].setdefault("OPTIONS", {}).update(transaction_mode="IMMEDIATE", timeout=20)
+
+# A PostgreSQL streaming replica for anonymous visitors' reads (config.db_routers): writes,
+# transactions, logged-in users, workers and commands always use the primary.
+DATABASE_REPLICA_URL = os.environ.get("DATABASE_REPLICA_URL", "").strip()
+# After an anonymous visitor's POST (sign-up, application…), that browser reads from the
+# primary for this long, so that it sees its own change whatever the replica's lag.
+DATABASE_REPLICA_PIN_SECONDS = env_int("DATABASE_REPLICA_PIN_SECONDS", 10)
+DATABASE_ROUTERS = []
+if DATABASE_REPLICA_URL:
+    _replica = _with_pooling(
+        dj_database_url.parse(DATABASE_REPLICA_URL, **_DATABASE_OPTIONS),
+        variable="DATABASE_REPLICA_URL",
+    )
+    if not (_is_postgresql(DATABASES["default"]) and _is_postgresql(_replica)):
+        raise ImproperlyConfigured(
+            "DATABASE_REPLICA_URL needs PostgreSQL for both DATABASE_URL and the replica."
+        )
+    # Tests never build a second database: the replica alias points at the test primary.
+    _replica["TEST"] = {"MIRROR": "default"}
+    DATABASES["replica"] = _replica
+    DATABASE_ROUTERS = ["config.db_routers.PrimaryReplicaRouter"]
+    # Right after authentication: it needs to know whether the visitor is logged in.
+    MIDDLEWARE.insert(
+        MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
+        "config.db_routers.ReplicaReadsMiddleware",
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache ------------------------------------------------------------------
@@ -164,6 +244,49 @@ CACHES = {
         "LOCATION": os.environ.get("CACHE_LOCATION", "territoires-lab"),
     }
 }
+# One Redis (or several: writes go to the first, reads to the others) shared by every
+# process: rate limits, the public page cache, cached sessions. Needs the `scale` extra.
+CACHE_URL = os.environ.get("CACHE_URL", "").strip()
+if CACHE_URL:
+    if os.environ.get("CACHE_BACKEND") or os.environ.get("CACHE_LOCATION"):
+        raise ImproperlyConfigured("Set CACHE_URL or CACHE_BACKEND/CACHE_LOCATION, not both.")
+    _cache_urls = [url.strip() for url in CACHE_URL.split(",") if url.strip()]
+    for _url in _cache_urls:
+        if not _url.startswith(("redis://", "rediss://", "unix://")):
+            # Only the scheme: the URL may hold a password.
+            raise ImproperlyConfigured(
+                "CACHE_URL takes redis://, rediss:// or unix:// URLs (Redis), "
+                f"not {_url.partition(':')[0]!r}."
+            )
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": _cache_urls[0] if len(_cache_urls) == 1 else _cache_urls,
+        }
+    }
+
+# Sessions: in the database (default), or also in the shared cache (`cached_db`: reads
+# from Redis, writes to both), or in the cache only (`cache`: lost if Redis is flushed).
+_SESSION_ENGINES = {
+    "db": "django.contrib.sessions.backends.db",
+    "cached_db": "django.contrib.sessions.backends.cached_db",
+    "cache": "django.contrib.sessions.backends.cache",
+}
+SESSION_BACKEND = os.environ.get("SESSION_BACKEND", "").strip().lower() or "db"
+if SESSION_BACKEND not in _SESSION_ENGINES:
+    raise ImproperlyConfigured(
+        f"SESSION_BACKEND must be one of {', '.join(_SESSION_ENGINES)}, not {SESSION_BACKEND!r}."
+    )
+if SESSION_BACKEND != "db" and CACHES["default"]["BACKEND"] in {
+    "django.core.cache.backends.locmem.LocMemCache",
+    "django.core.cache.backends.dummy.DummyCache",
+}:
+    # A per-process cache would keep a session (or its logout) in one process only.
+    raise ImproperlyConfigured(
+        f"SESSION_BACKEND={SESSION_BACKEND} needs a cache shared by every process "
+        "(CACHE_URL=redis://…)."
+    )
+SESSION_ENGINE = _SESSION_ENGINES[SESSION_BACKEND]
 
 # --- Accounts and authentication ----------------------------------------------
 
@@ -258,6 +381,48 @@ WAGTAIL_PASSWORD_RESET_ENABLED = False
 # No Gravatar: no third-party request (and no e-mail hash) leaves the admin.
 WAGTAIL_GRAVATAR_PROVIDER_URL = None
 
+# A CDN or caching proxy in front of the public site (docs/scaling.md): Wagtail purges a
+# page's URL there when the page is published or unpublished.
+FRONTEND_CACHE_BACKEND = os.environ.get("FRONTEND_CACHE_BACKEND", "").strip().lower()
+if FRONTEND_CACHE_BACKEND:
+
+    def _frontend_cache_env(name: str) -> str:
+        value = os.environ.get(name, "").strip()
+        if not value:
+            raise ImproperlyConfigured(
+                f"FRONTEND_CACHE_BACKEND={FRONTEND_CACHE_BACKEND} needs {name}."
+            )
+        return value
+
+    _backends = "wagtail.contrib.frontend_cache.backends"
+    if FRONTEND_CACHE_BACKEND == "http":  # Varnish, nginx…: a PURGE request per URL
+        _frontend_cache = {
+            "BACKEND": f"{_backends}.HTTPBackend",
+            "LOCATION": _frontend_cache_env("FRONTEND_CACHE_PURGE_URL"),
+        }
+    elif FRONTEND_CACHE_BACKEND == "cloudflare":
+        _frontend_cache = {
+            "BACKEND": f"{_backends}.CloudflareBackend",
+            "BEARER_TOKEN": _frontend_cache_env("FRONTEND_CACHE_CLOUDFLARE_BEARER_TOKEN"),
+            "ZONEID": _frontend_cache_env("FRONTEND_CACHE_CLOUDFLARE_ZONE_ID"),
+        }
+    elif FRONTEND_CACHE_BACKEND == "cloudfront":  # AWS credentials from boto3's usual chain
+        _frontend_cache = {
+            "BACKEND": f"{_backends}.CloudfrontBackend",
+            "DISTRIBUTION_ID": _frontend_cache_env("FRONTEND_CACHE_CLOUDFRONT_DISTRIBUTION_ID"),
+        }
+    else:
+        raise ImproperlyConfigured(
+            "FRONTEND_CACHE_BACKEND must be empty, http, cloudflare or cloudfront, "
+            f"not {FRONTEND_CACHE_BACKEND!r}."
+        )
+    if _hostnames := env_list("FRONTEND_CACHE_HOSTNAMES"):
+        _frontend_cache["HOSTNAMES"] = _hostnames
+    WAGTAILFRONTENDCACHE = {"default": _frontend_cache}
+    INSTALLED_APPS.insert(
+        INSTALLED_APPS.index("wagtail.contrib.forms"), "wagtail.contrib.frontend_cache"
+    )
+
 # Django's own admin is for superusers only, at a separate path.
 DJANGO_ADMIN_PATH = os.environ.get("DJANGO_ADMIN_PATH", "django-admin/")
 
@@ -345,6 +510,68 @@ STORAGES = {
     },
 }
 
+# Object storage (S3 or S3-compatible: OVHcloud, Scaleway, MinIO…) for uploads and
+# reports, shared by every app server and worker (docs/scaling.md). Two buckets: the
+# media bucket is readable by anyone who has a URL; the private bucket is never public,
+# its files are streamed through the permission-checked views (or signed short-lived URLs).
+MEDIA_STORAGE = os.environ.get("MEDIA_STORAGE", "").strip().lower() or "local"
+if MEDIA_STORAGE == "s3":
+    _media_bucket = os.environ.get("AWS_STORAGE_BUCKET_NAME", "").strip()
+    _private_bucket = os.environ.get("AWS_PRIVATE_STORAGE_BUCKET_NAME", "").strip()
+    if not (_media_bucket and _private_bucket):
+        raise ImproperlyConfigured(
+            "MEDIA_STORAGE=s3 needs AWS_STORAGE_BUCKET_NAME (public media) and "
+            "AWS_PRIVATE_STORAGE_BUCKET_NAME (reports, application documents)."
+        )
+    if _media_bucket == _private_bucket:
+        raise ImproperlyConfigured(
+            "AWS_PRIVATE_STORAGE_BUCKET_NAME must differ from AWS_STORAGE_BUCKET_NAME: "
+            "private files must never sit in the publicly readable media bucket."
+        )
+    # Unset values are left to boto3 (its credential chain, AWS's default endpoint).
+    _s3_connection = {
+        option: value
+        for option, value in {
+            "endpoint_url": os.environ.get("AWS_S3_ENDPOINT_URL", "").strip(),
+            "region_name": os.environ.get("AWS_S3_REGION_NAME", "").strip(),
+            "access_key": os.environ.get("AWS_S3_ACCESS_KEY_ID", "").strip(),
+            "secret_key": os.environ.get("AWS_S3_SECRET_ACCESS_KEY", "").strip(),
+            "addressing_style": os.environ.get("AWS_S3_ADDRESSING_STYLE", "").strip(),
+        }.items()
+        if value
+    }
+    _s3_backend = "storages.backends.s3.S3Storage"
+    STORAGES["default"] = {
+        "BACKEND": _s3_backend,
+        "OPTIONS": {
+            **_s3_connection,
+            "bucket_name": _media_bucket,
+            "querystring_auth": False,  # plain, cacheable URLs in public pages
+            "file_overwrite": False,  # like FileSystemStorage: a new name, never a replaced file
+            # Per-object ACL (e.g. public-read) if the bucket is not public by its policy.
+            "default_acl": os.environ.get("AWS_MEDIA_DEFAULT_ACL", "").strip() or None,
+            # e.g. a CDN host in front of the media bucket.
+            "custom_domain": os.environ.get("AWS_S3_CUSTOM_DOMAIN", "").strip() or None,
+        },
+    }
+    STORAGES["private"] = {
+        "BACKEND": _s3_backend,
+        "OPTIONS": {
+            **_s3_connection,
+            "bucket_name": _private_bucket,
+            "default_acl": "private",
+            "querystring_auth": True,  # any URL it gives is signed and expires
+            "querystring_expire": env_int("AWS_PRIVATE_QUERYSTRING_EXPIRE", 300),
+            "custom_domain": None,  # a custom domain would turn signing off
+            "file_overwrite": False,
+        },
+    }
+    # Wagtail documents stay behind its view (collection privacy), as with local files,
+    # instead of a redirect to their bucket URL.
+    WAGTAILDOCS_SERVE_METHOD = "serve_view"
+elif MEDIA_STORAGE != "local":
+    raise ImproperlyConfigured(f"MEDIA_STORAGE must be local or s3, not {MEDIA_STORAGE!r}.")
+
 # --- E-mail -------------------------------------------------------------------
 
 EMAIL_BACKEND = os.environ.get(
@@ -376,6 +603,11 @@ STRIPE_API_BASE = os.environ.get("STRIPE_API_BASE", "")  # tests point it at a l
 SECURE_PROXY_SSL_HEADER = (
     ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("BEHIND_TLS_PROXY", False) else None
 )
+# Behind a load balancer that rewrites Host and passes the original in X-Forwarded-Host.
+USE_X_FORWARDED_HOST = env_bool("USE_X_FORWARDED_HOST", False)
+# allauth's login rate limits count per client address: behind N proxies under our control,
+# read it from X-Forwarded-For (like API_NUM_PROXIES for the API); 0 trusts REMOTE_ADDR.
+ALLAUTH_TRUSTED_PROXY_COUNT = env_int("ALLAUTH_TRUSTED_PROXY_COUNT", 0)
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
 SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
