@@ -118,8 +118,13 @@ PUBLIC_PAGE_CACHE_SECONDS = env_int("PUBLIC_PAGE_CACHE_SECONDS", 600)
 # How stale a process's copy of the public data version may be (another process's change
 # shows on cached pages within this delay); 0 reads it on every anonymous request.
 PUBLIC_DATA_VERSION_MAX_AGE_MS = env_int("PUBLIC_DATA_VERSION_MAX_AGE_MS", 500)
+# What public pages share (filter choices, key figures, API validators), cached until the
+# public data changes (`incubator.public_cache.remember`); 0 recomputes it every time.
+PUBLIC_DATA_CACHE_SECONDS = env_int("PUBLIC_DATA_CACHE_SECONDS", 3600)
 
 ROOT_URLCONF = "config.urls"
+# django-dsfr's field templates, compiled once per process (see config/form_renderer.py).
+FORM_RENDERER = "config.form_renderer.FormRenderer"
 WSGI_APPLICATION = "config.wsgi.application"
 ASGI_APPLICATION = "config.asgi.application"
 

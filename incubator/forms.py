@@ -5,11 +5,14 @@ view passes `**form.cleaned_data` and a refusal naming a field lands beside it.
 """
 
 import datetime
+import html
 
 from django import forms
 from django.db import models
 from django.forms.models import model_to_dict
+from django.forms.utils import flatatt
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from dsfr.forms import DsfrBaseForm
@@ -54,6 +57,26 @@ def decimal_field(label, **kwargs) -> forms.DecimalField:
         widget=forms.TextInput(attrs={"inputmode": "decimal"}),
         **kwargs,
     )
+
+
+class LightSelect(forms.Select):
+    """A flat `<select>` rendered in Python.
+
+    Django renders each option through a template: 65 ms for the 750 options of
+    the directory's filters at network scale, more than the rest of the page.
+    Same HTML, without option groups.
+    """
+
+    def render(self, name, value, attrs=None, renderer=None):
+        selected = {str(v) for v in self.format_value(value)}
+        # html.escape, not format_html: 0.3 µs an option instead of 4.
+        options = "".join(
+            f'<option value="{html.escape(str(option))}"'
+            f"{' selected' if str(option) in selected else ''}>{html.escape(str(label))}</option>"
+            for option, label in self.choices
+        )
+        attrs = flatatt(self.build_attrs(self.attrs, attrs))
+        return mark_safe(f'<select name="{html.escape(name)}"{attrs}>{options}</select>')  # noqa: S308 (every value escaped above)
 
 
 class WorkspaceForm(DsfrBaseForm):

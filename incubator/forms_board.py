@@ -13,7 +13,14 @@ from django.utils.translation import gettext_lazy as _
 
 from incubator.alerts import AlertKind
 from incubator.enums import TERMINAL_PHASES, FailureReason, Phase, ReviewDecision
-from incubator.forms import PostMortemFields, WorkspaceForm, date_input, decimal_field, url_field
+from incubator.forms import (
+    LightSelect,
+    PostMortemFields,
+    WorkspaceForm,
+    date_input,
+    decimal_field,
+    url_field,
+)
 from incubator.services import next_phases, previous_phase
 
 # Sort keys of the board (GET `tri`, "-" prefix for descending) and their labels.
@@ -29,18 +36,23 @@ BOARD_SORTS = {
 class BoardFilterForm(WorkspaceForm):
     """The board's GET filters; an invalid value is reported and that filter ignored."""
 
-    promotion = forms.ChoiceField(label=_("Promotion"), required=False)
+    promotion = forms.ChoiceField(label=_("Promotion"), required=False, widget=LightSelect)
     phase = forms.ChoiceField(
         label=_("Phase"),
         required=False,
         choices=[("", _("Toutes les phases")), *Phase.choices],
+        widget=LightSelect,
     )
     alerte = forms.ChoiceField(
         label=_("Alerte"),
         required=False,
         choices=[("", _("Toutes les startups")), *AlertKind.choices],
+        widget=LightSelect,
     )
-    territoire = forms.ChoiceField(label=_("Territoire sponsor"), required=False)
+    # A coach of a national network may see hundreds of sponsors: a light <select>.
+    territoire = forms.ChoiceField(
+        label=_("Territoire sponsor"), required=False, widget=LightSelect
+    )
     tri = forms.ChoiceField(
         required=False,
         widget=forms.HiddenInput,
@@ -49,14 +61,8 @@ class BoardFilterForm(WorkspaceForm):
 
     def __init__(self, *args, cohorts, territories, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["promotion"].choices = [
-            ("", _("Toutes mes startups")),
-            *((c.slug, f"{c.program.name} — {c.name}") for c in cohorts),
-        ]
-        self.fields["territoire"].choices = [
-            ("", _("Tous les territoires")),
-            *((t.slug, t.name) for t in territories),
-        ]
+        self.fields["promotion"].choices = [("", _("Toutes mes startups")), *cohorts]
+        self.fields["territoire"].choices = [("", _("Tous les territoires")), *territories]
 
     def value(self, name: str) -> str:
         """The cleaned value of one filter, or "" when absent or invalid."""

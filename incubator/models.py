@@ -244,6 +244,15 @@ class Startup(ArchivableModel):
         indexes = [
             models.Index(fields=["phase", "visibility"]),
             models.Index(fields=["phase_deadline"]),
+            # The directory's order: its first page reads 12 rows, not all of them.
+            models.Index(fields=["name", "id"], name="startup_name_order"),
+            # `public_startups()`, a subquery of every public list, and the startups per
+            # phase of the home page: read from the index alone.
+            models.Index(
+                fields=["id", "phase"],
+                condition=Q(archived_at__isnull=True, visibility="public"),
+                name="startup_public",
+            ),
         ]
 
     def __str__(self):
@@ -714,6 +723,8 @@ class Lesson(ArchivableModel):
         verbose_name = _("leçon")
         verbose_name_plural = _("leçons")
         ordering = ["-created", "pk"]
+        # The library and the home page show the newest first.
+        indexes = [models.Index(fields=["created", "id"], name="lesson_created_order")]
 
     def __str__(self):
         return self.title

@@ -60,6 +60,24 @@ def current_version() -> int:
     return version
 
 
+def remember(name: str, compute, *, timeout: int | None = None):
+    """`compute()`, kept in the cache until the public data changes.
+
+    For what many public pages share and a request should not recompute, such as
+    the filter choices of the directory or the home page's figures: the key holds
+    the data version, so a change is seen at once (as for whole pages, see
+    `PublicPageCacheMiddleware`). The value must be picklable and must not depend
+    on the request, except for the language (part of the key).
+    """
+    version = current_version()
+    key = f"public-data:{version}:{translation.get_language()}:{name}"
+    value = cache.get(key)
+    if value is None:
+        value = compute()
+        cache.set(key, value, settings.PUBLIC_DATA_CACHE_SECONDS if timeout is None else timeout)
+    return value
+
+
 def bump(**_signal_kwargs) -> None:
     _memo["version"] = None
     if not PublicDataVersion.objects.filter(pk=1).update(version=F("version") + 1):

@@ -28,7 +28,7 @@ from incubator import services as incubator_services
 from incubator.enums import MembershipRole, Phase, Visibility
 from incubator.exceptions import IncubatorError, InvalidValue
 from incubator.models import Lesson, Membership, Sponsorship, Theme
-from incubator.search import STOP_WORDS, search
+from incubator.search import LESSON_SEARCH_FIELDS, STOP_WORDS, search
 from incubator.selectors import public_lessons
 from programs.calls import (
     APPLICATION_TRANSITIONS,
@@ -664,7 +664,6 @@ def application_accept(
 
 # --- Lessons from elsewhere ------------------------------------------------------------
 
-LESSON_SEARCH_FIELDS = ("title", "body", "startup__problem")
 _WORD = re.compile(r"\w+", re.UNICODE)
 MAX_KEYWORDS = 12
 

@@ -1,5 +1,5 @@
 from django.db import models
-from django.db.models import Count, Q
+from django.db.models import Count, Exists, OuterRef, Q
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
@@ -125,6 +125,29 @@ class BasePage(Page):
         return None
 
 
+def key_figure_counts() -> dict:
+    """The home page's figures, public data only, in three queries."""
+    from incubator.models import Deployment, Sponsorship, Territory
+    from incubator.selectors import public_lessons, public_startups
+
+    public = public_startups().values("pk")
+    return {
+        "per_phase": dict(
+            public_startups()
+            .order_by()
+            .values("phase")
+            .annotate(count=Count("pk"))
+            .values_list("phase", "count")
+        ),
+        # Territories that sponsor a public startup or run its service.
+        "territories": Territory.objects.filter(
+            Exists(Sponsorship.objects.filter(territory=OuterRef("pk"), startup__in=public))
+            | Exists(Deployment.objects.filter(territory=OuterRef("pk"), startup__in=public))
+        ).count(),
+        "lessons": public_lessons().count(),
+    }
+
+
 class HomePage(BasePage):
     """The site root: what the network does, key figures, featured startups, lessons, news."""
 
@@ -178,33 +201,21 @@ class HomePage(BasePage):
 
     @staticmethod
     def key_figures() -> tuple[dict, dict]:
-        """Figures of public data only, in a constant number of queries.
+        """Figures of public data only, computed once per change of the public data.
 
         Returns a `key_figures` block value (public startups, territories involved,
         lessons shared) and one of the startups per phase; no figure is shown when
         nothing is public yet.
         """
-        from incubator.models import Territory
-        from incubator.selectors import public_lessons, public_startups
+        from incubator.public_cache import remember
 
-        per_phase = dict(
-            public_startups()
-            .order_by()
-            .values("phase")
-            .annotate(count=Count("pk"))
-            .values_list("phase", "count")
+        counts = remember("home-key-figures", key_figure_counts)
+        per_phase, territories, lessons = (
+            counts["per_phase"],
+            counts["territories"],
+            counts["lessons"],
         )
         startups = sum(per_phase.values())
-        public = public_startups().values("pk")
-        # Territories that sponsor a public startup or run its service.
-        territories = (
-            Territory.objects.filter(
-                Q(sponsorships__startup__in=public) | Q(deployments__startup__in=public)
-            )
-            .distinct()
-            .count()
-        )
-        lessons = public_lessons().count()
         figures = [
             (startups, ngettext("startup publique", "startups publiques", startups)),
             (territories, ngettext("territoire impliqué", "territoires impliqués", territories)),
@@ -236,18 +247,25 @@ class HomePage(BasePage):
 
     @staticmethod
     def latest_lessons(library) -> list[dict]:
+        from incubator.public_cache import remember
         from incubator.selectors import public_lessons
 
-        lessons = public_lessons().select_related("startup").order_by("-created", "-pk")
+        def latest():
+            lessons = public_lessons().select_related("startup").order_by("-created", "-pk")
+            return [
+                (lesson.title, lesson.body, lesson.slug, lesson.startup.name)
+                for lesson in lessons[:HOME_LATEST_COUNT]
+            ]
+
         return [
             {
-                "title": lesson.title,
-                "description": lesson.body,
-                "link": routed_url(library, f"{lesson.slug}/") or (library.url if library else ""),
+                "title": title,
+                "description": body,
+                "link": routed_url(library, f"{slug}/") or (library.url if library else ""),
                 "heading_tag": "h3",
-                "top_detail": {"detail": {"text": lesson.startup.name}},
+                "top_detail": {"detail": {"text": startup_name}},
             }
-            for lesson in lessons[:HOME_LATEST_COUNT]
+            for title, body, slug, startup_name in remember("home-latest-lessons", latest)
         ]
 
     def latest_news(self):

@@ -6,7 +6,6 @@ from collections import defaultdict
 from types import SimpleNamespace
 
 from django import forms
-from django.core.paginator import Paginator
 from django.db.models import Count, Exists, OuterRef, Prefetch, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
@@ -21,7 +20,8 @@ from wagtail.fields import RichTextField
 from dsfr.forms import DsfrBaseForm
 
 from cms.models.base import BasePage
-from incubator.enums import AccessibilityCompliance, Phase
+from incubator.enums import AccessibilityCompliance, Phase, Visibility
+from incubator.forms import LightSelect
 from incubator.models import (
     Incubator,
     Measurement,
@@ -31,9 +31,11 @@ from incubator.models import (
     Theme,
     add_months,
 )
+from incubator.pagination import paginate
+from incubator.public_cache import remember
 from incubator.reports import svg
 from incubator.reports.formatting import fr_date
-from incubator.search import MAX_QUERY_LENGTH, search
+from incubator.search import MAX_QUERY_LENGTH, STARTUP_SEARCH_FIELDS, search
 from incubator.selectors import (
     public_failures,
     public_indicators,
@@ -43,14 +45,6 @@ from incubator.selectors import (
 
 # A public profile not updated for this long says so (DSFR notice).
 STALE_AFTER_MONTHS = 6
-STARTUP_SEARCH_FIELDS = [
-    "name",
-    "pitch",
-    "problem",
-    "solution_hypothesis",
-    "target_users",
-    "description",
-]
 
 
 # --- Shared by the public directory and the lessons library -------------------------
@@ -84,33 +78,13 @@ class PublicFilterForm(DsfrBaseForm):
 class FilterChoiceField(forms.ChoiceField):
     """An optional choice, with a first option that means "all"."""
 
+    widget = LightSelect
+
     def __init__(self, *, label, empty_label, choices=(), **kwargs):
         self.empty_label = empty_label
         super().__init__(
             label=label, required=False, choices=[("", empty_label), *choices], **kwargs
         )
-
-
-def paginate(items, request, per_page: int):
-    """One page of `items` (the requested one, or the closest), with the numbers to link.
-
-    `pages_list` is what the DSFR pagination shows: the first two pages, the
-    current one and its neighbours, the last two, "…" for the gaps.
-    """
-    page = Paginator(items, per_page).get_page(request.GET.get("page"))
-    last = page.paginator.num_pages
-    numbers = sorted(
-        {1, 2, page.number - 1, page.number, page.number + 1, last - 1, last}
-        & set(range(1, last + 1))
-    )
-    page.pages_list = []
-    for previous, number in zip([0, *numbers], numbers, strict=False):
-        if number - previous == 2:
-            page.pages_list.append(number - 1)  # one hidden page: show it rather than "…"
-        elif number - previous > 2:
-            page.pages_list.append("…")
-        page.pages_list.append(number)
-    return page
 
 
 def breadcrumb(page, request, *, current: str | None = None) -> dict:
@@ -147,24 +121,39 @@ class StartupFilterForm(PublicFilterForm):
     lecons = forms.BooleanField(label=_("Avec des leçons publiées"), required=False)
 
 
+def startup_filter_choices() -> dict[str, list]:
+    """The choices of the filters: only what public startups use (three queries).
+
+    EXISTS rather than a join and DISTINCT: each choice stops at its first public
+    startup (10 ms instead of 1 for the incubators of 10,000 startups).
+    """
+    public = {"startup__archived_at": None, "startup__visibility": Visibility.PUBLIC}
+    return {
+        "incubateur": list(
+            Incubator.objects.filter(Exists(public_startups().filter(incubator=OuterRef("pk"))))
+            .order_by("name")
+            .values_list("slug", "name")
+        ),
+        "territoire": list(
+            Territory.objects.filter(
+                Exists(Sponsorship.objects.filter(territory=OuterRef("pk"), **public))
+            )
+            .order_by("name")
+            .values_list("slug", "name")
+        ),
+        "thematique": list(
+            Theme.objects.filter(
+                Exists(Startup.themes.through.objects.filter(theme=OuterRef("pk"), **public))
+            )
+            .order_by("name")
+            .values_list("slug", "name")
+        ),
+    }
+
+
 def startup_filter_form(data) -> StartupFilterForm:
-    """The form, its choices limited to what public startups use (three queries)."""
-    startups = public_startups()
-    return StartupFilterForm(
-        data,
-        incubateur=Incubator.objects.filter(startups__in=startups)
-        .distinct()
-        .order_by("name")
-        .values_list("slug", "name"),
-        territoire=Territory.objects.filter(sponsorships__startup__in=startups)
-        .distinct()
-        .order_by("name")
-        .values_list("slug", "name"),
-        thematique=Theme.objects.filter(startup__in=startups)
-        .distinct()
-        .order_by("name")
-        .values_list("slug", "name"),
-    )
+    """The form, its choices computed once per change of the public data."""
+    return StartupFilterForm(data, **remember("directory-filter-choices", startup_filter_choices))
 
 
 def directory_startups(filters: dict) -> QuerySet[Startup]:

@@ -21,6 +21,7 @@ from incubator.models import (
     Territory,
     Theme,
 )
+from incubator.public_cache import remember
 from incubator.selectors import public_indicators, public_lessons, public_startups
 
 # Part of every ETag: bump it when a representation changes shape, so that
@@ -180,6 +181,17 @@ def version_of(resource: str, queryset: QuerySet, *, representation: str) -> Ver
     should prefer the ETag, which wins when both are sent. `representation`
     (list, detail, csv) keeps the ETags of different formats of the same rows apart.
     """
+    # Each tracked change bumps the public data version: until then, the same
+    # rows have the same version (the aggregate scanned every public startup).
+    sql, params = queryset.order_by().query.sql_with_params()
+    rows = hashlib.sha256(repr((sql, params)).encode()).hexdigest()
+    return remember(
+        f"api-version:{resource}:{representation}:{rows}",
+        lambda: _compute_version(resource, queryset, representation),
+    )
+
+
+def _compute_version(resource: str, queryset: QuerySet, representation: str) -> Version:
     # Aliases must not shadow the relations the aggregates follow: prefix them.
     aggregates = {f"version_{key}": value for key, value in VERSION_AGGREGATES[resource]().items()}
     values = queryset.order_by().aggregate(

@@ -18,13 +18,23 @@ from incubator.enums import PHASE_ORDER, TERMINAL_PHASES, FailureScope, Phase, R
 from incubator.exceptions import IncubatorError
 from incubator.forms import LessonFormSet
 from incubator.forms_board import BOARD_SORTS, BoardFilterForm, GateEvidenceForm, ReviewForm
-from incubator.models import GateEvidence, Indicator, Measurement, Sponsorship, Territory
+from incubator.models import (
+    GateEvidence,
+    Indicator,
+    Measurement,
+    Sponsorship,
+    Startup,
+    Territory,
+)
+from incubator.pagination import paginate
 from incubator.permissions import can_decide_phase, can_edit_startup, can_view_cohort_board
+from incubator.public_cache import remember
 from incubator.views.cockpit import phase_progress
 from incubator.views.sorting import sort_headers
 from programs.models import Cohort, GateCriterionKind
 
 TEMPLATES = "incubator/workspace/board/"
+BOARD_PAGE_SIZE = 25
 
 # Phases in lifecycle order, for sorting by phase in the database.
 _PHASE_RANK = Case(
@@ -57,21 +67,36 @@ def _descending(expressions):
     return flipped
 
 
+def _filter_choices(startups, user) -> dict[str, list]:
+    """The cohorts and sponsor territories of the coach's startups, for the filters."""
+    cohorts = (
+        Cohort.objects.filter(Q(pk__in=startups.values("cohort_id")) | Q(coaches=user))
+        .distinct()
+        .order_by("program__name", "-start_date", "pk")
+        .values_list("slug", "program__name", "name")
+    )
+    territories = (
+        Territory.objects.filter(
+            pk__in=Sponsorship.objects.filter(startup__in=startups).values("territory_id")
+        )
+        .order_by("name")
+        .values_list("slug", "name")
+    )
+    return {
+        "cohorts": [(slug, f"{program} — {name}") for slug, program, name in cohorts],
+        "territories": list(territories),
+    }
+
+
 def _board(request, today):
     """The coach's startups with the board's filters and sort applied, all in the database."""
     if not can_view_cohort_board(request.user):
         raise PermissionDenied
     startups = selectors.startups_coached_by(user=request.user)
-    cohorts = (
-        Cohort.objects.filter(Q(pk__in=startups.values("cohort_id")) | Q(coaches=request.user))
-        .select_related("program")
-        .distinct()
-        .order_by("program__name", "-start_date", "pk")
+    choices = remember(
+        f"board-filter-choices:{request.user.pk}", lambda: _filter_choices(startups, request.user)
     )
-    territories = Territory.objects.filter(
-        pk__in=Sponsorship.objects.filter(startup__in=startups).values("territory_id")
-    ).order_by("name")
-    form = BoardFilterForm(request.GET, cohorts=cohorts, territories=territories)
+    form = BoardFilterForm(request.GET, **choices)
 
     if cohort := form.value("promotion"):
         startups = startups.filter(cohort__slug=cohort)
@@ -105,10 +130,26 @@ def _rows(startups, today):
     ]
 
 
+def _page_startups(ids: list[int], today) -> list:
+    """The startups of one page of the board, in its order, with what the board shows.
+
+    Annotated apart from the page's query: PostgreSQL then looks up the 50 rows'
+    reviews, memberships and lessons, instead of reading those whole tables to
+    annotate every startup the coach follows.
+    """
+    startups = alerts.annotate_for_board(Startup.objects.filter(pk__in=ids), today=today)
+    by_pk = {startup.pk: startup for startup in startups.select_related("cohort")}
+    return [by_pk[pk] for pk in ids]
+
+
 def board(request):
-    """The cohort board: every startup a coach follows, what needs attention first."""
+    """The cohort board: every startup a coach follows, what needs attention first.
+
+    Paginated: a network coach may follow hundreds of startups (the CSV has them all).
+    """
     today = timezone.localdate()
     startups, form, sort = _board(request, today)
+    page = paginate(startups.values_list("pk", flat=True), request, BOARD_PAGE_SIZE)
     csv_params = QueryDict(mutable=True)
     csv_params.update({k: v for k, v in request.GET.items() if k in form.fields})
     return render(
@@ -116,7 +157,8 @@ def board(request):
         f"{TEMPLATES}cohort_board.html",
         {
             "form": form,
-            "rows": _rows(startups, today),
+            "page_obj": page,
+            "rows": _rows(_page_startups(list(page.object_list), today), today),
             "headers": sort_headers(request, sort, BOARD_SORTS),
             "csv_url": f"{reverse('workspace:board_csv')}?{csv_params.urlencode()}",
         },

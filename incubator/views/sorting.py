@@ -11,6 +11,7 @@ def sort_headers(request, sort: str, sorts: dict, *, plain_order: str = "ascendi
     headers = {}
     for key, label in sorts.items():
         params = request.GET.copy()
+        params.pop("page", None)  # a new order starts on its first page
         current = sort.lstrip("-") == key
         plain = current and not sort.startswith("-")
         params["tri"] = f"-{key}" if plain else key

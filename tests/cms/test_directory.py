@@ -11,7 +11,6 @@ from django.utils import timezone
 import pytest
 
 from cms.models import StartupDirectoryPage
-from cms.models.directory import paginate
 from incubator import services
 from incubator.enums import (
     AccessibilityCompliance,
@@ -24,6 +23,7 @@ from incubator.enums import (
     Visibility,
 )
 from incubator.models import Deployment, Measurement, Milestone, Sponsorship, Startup, Theme
+from incubator.pagination import paginate
 from incubator.search import normalise, query_words, search, word_pattern
 from tests.factories import IncubatorFactory, IndicatorFactory, StartupFactory, TerritoryFactory
 
