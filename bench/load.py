@@ -52,6 +52,8 @@ UNCACHED_SHARE_OF_BARE_PAGE = 0.5
 UNCACHED_P95_MS = 250
 CACHED_SHARE_OF_MINIMAL = 0.7
 CHANGE_VISIBLE_SECONDS = 1.0
+QUERY_RUNS = 5  # in-process requests per URL for the query counts and times (median)
+SMALL_SCALE = "small"  # the second, small database: queries per request must not grow
 
 
 @dataclass(frozen=True)
@@ -114,6 +116,11 @@ def worker_prepare(out: Path) -> None:
     _django()
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
     from django.contrib.sessions.backends.db import SessionStore
+
+    # What autovacuum does after a bulk load in production (the throwaway cluster runs
+    # without it): planner statistics, and the visibility map for index-only scans.
+    # Without them, PostgreSQL guessed row counts and picked plans 10 times slower.
+    from django.db import connection
     from django.db.models import Count
     from django.templatetags.static import static
 
@@ -126,6 +133,9 @@ def worker_prepare(out: Path) -> None:
     from incubator.enums import Phase
     from incubator.models import Incubator
     from incubator.selectors import public_startups, startups_coached_by
+
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE")
 
     # The demo's pages (about, programmes, news, featured startups), over the generated
     # network: the home page shows what it shows in production.
@@ -183,26 +193,47 @@ def worker_prepare(out: Path) -> None:
 
 
 def worker_queries(out: Path, paths: dict[str, str], session_key: str) -> None:
-    """SQL queries of one request to each URL, page cache off then on (a hit)."""
+    """One request to each URL in-process: SQL queries and time, page cache off then on.
+
+    Page cache off, twice: "warm" (the data caches of `incubator.public_cache.remember`
+    hold the filter choices and figures) and "after a change" (the public data version
+    was just bumped, as any edit does: those caches are empty, the page computes all).
+    """
     _django()
     from django.conf import settings
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext, override_settings
 
+    from incubator.public_cache import bump
+
     anonymous = Client(SERVER_NAME="127.0.0.1")
     coach = Client(SERVER_NAME="127.0.0.1")
     coach.cookies[settings.SESSION_COOKIE_NAME] = session_key
 
-    def count(key: str) -> dict:
+    def count(key: str, *, after_change: bool = False) -> dict:
         client = coach if BY_KEY[key].as_coach else anonymous
         client.get(paths[key])  # warm: per-process caches, or the page cache
-        with CaptureQueriesContext(connection) as queries:
-            status = client.get(paths[key]).status_code
-        return {"queries": len(queries), "status": status}
+        times, counts, status = [], [], None
+        for _ in range(QUERY_RUNS):
+            if after_change:
+                bump()
+            with CaptureQueriesContext(connection) as queries:
+                started = time.perf_counter()
+                status = client.get(paths[key]).status_code
+                times.append(time.perf_counter() - started)
+            counts.append(len(queries))
+        return {
+            "queries": max(counts),
+            "ms": round(statistics.median(times) * 1000, 1),
+            "status": status,
+        }
 
     with override_settings(PUBLIC_PAGE_CACHE_SECONDS=0):
-        results = {key: {"uncached": count(key)} for key in paths}
+        results = {
+            key: {"uncached": count(key), "after_change": count(key, after_change=True)}
+            for key in paths
+        }
     for key in CACHED_RUN:
         results[key]["cached"] = count(key)
     out.write_text(json.dumps(results))
@@ -354,6 +385,29 @@ def load_server(base_url: str, keys, paths, *, cookie: str, duration: int, runs:
 # --- The parent: build, serve, load, report ---------------------------------------------
 
 
+def count_queries(server_env_: dict[str, str], tmp: Path, name: str) -> dict:
+    """The `queries` worker on the database of `server_env_` (prepared beforehand)."""
+    prepared = json.loads((tmp / "prepare.json").read_text())
+    out = tmp / f"queries-{name}.json"
+    _run_worker(
+        server_env_, "queries", str(out), json.dumps(prepared["paths"]), prepared["session"]
+    )
+    return json.loads(out.read_text())
+
+
+def small_data_queries(base_url: str, seed: int, static_root: Path) -> dict:
+    """The same URLs on a small generated database: their queries must not be fewer."""
+    database = ThrowawayDatabase(base_url)
+    try:
+        env = _child_env(database.url)
+        _run_worker(env, "build", str(database.tmpdir / "build.json"), SMALL_SCALE, str(seed))
+        small_env = server_env(env, static_root, page_cache=True)
+        _run_worker(small_env, "prepare", str(database.tmpdir / "prepare.json"))
+        return count_queries(small_env, database.tmpdir, SMALL_SCALE)
+    finally:
+        database.drop()
+
+
 def _run_worker(env, *args, timeout=3600) -> None:
     command = [sys.executable, str(Path(__file__).resolve()), "--worker", *args]
     if subprocess.run(command, env=env, timeout=timeout, check=False).returncode:  # noqa: S603
@@ -489,6 +543,36 @@ def table_lines(runs: dict[str, dict], queries: dict) -> list[str]:
     return lines
 
 
+def queries_grow(queries: dict, small: dict) -> dict[str, str]:
+    """URLs whose queries per request, after a change, exceed those on the small data set."""
+    grown = {}
+    for key, result in queries.items():
+        network, few = result["after_change"]["queries"], small[key]["after_change"]["queries"]
+        if network > few:
+            grown[key] = f"queries grow with the data ({few} → {network})"
+    return grown
+
+
+def cost_lines(queries: dict, small: dict) -> list[str]:
+    lines = [
+        "| URL | Warm: time | Warm: queries | After a change: time | After a change: queries "
+        f"| Queries on the `{SMALL_SCALE}` data set | Budget |",
+        "| --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    grown = queries_grow(queries, small)
+    for key, result in queries.items():
+        warm, changed = result["uncached"], result["after_change"]
+        few = small[key]["after_change"]["queries"]
+        budget = f"**missed**: {grown[key]}" if key in grown else "ok"
+        if changed["status"] != 200:
+            budget = f"**missed**: HTTP {changed['status']}"
+        lines.append(
+            f"| {BY_KEY[key].title} | {warm['ms']:.1f} ms | {warm['queries']} "
+            f"| {changed['ms']:.1f} ms | {changed['queries']} | {few} | {budget} |"
+        )
+    return lines
+
+
 def change_missed(change: dict) -> list[str]:
     if change.get("seconds") is None:
         return ["change not visible after 10 s"]
@@ -511,7 +595,7 @@ def update_docs(block: str) -> None:
     DOCS.write_text(text)
 
 
-def docs_block(setup, prepared, betagouv, runs, queries, change, args, seconds) -> str:
+def docs_block(setup, prepared, betagouv, runs, queries, small, change, args, seconds) -> str:
     counts = setup["counts"]
     minimal = [runs[name].get("minimal", {}).get("rps") for name in ("uncached", "cached")]
     minimal_text = " and ".join(f"{rps:.0f}" if rps else "?" for rps in minimal)
@@ -543,6 +627,14 @@ def docs_block(setup, prepared, betagouv, runs, queries, change, args, seconds) 
             f"(generated in {setup['seconds']} s), then the beta.gouv.fr import.",
             "",
             *table_lines(runs, queries),
+            "",
+            "What one request costs in-process (Django's test client, page cache off, median "
+            f"of {QUERY_RUNS}): warm, and right after a change to the public data (every edit "
+            "bumps the data version, which empties the caches of filter choices, figures and "
+            "API validators: the next request computes them). The same URLs on the "
+            f"`{SMALL_SCALE}` data set must not run fewer queries.",
+            "",
+            *cost_lines(queries, small),
             "",
             f"- beta.gouv.fr import (`manage.py import_betagouv`, into the generated "
             f"network, Django's start included): {import_text}.",
@@ -624,11 +716,7 @@ def main(argv=None) -> int:
         cookie = f"sessionid={prepared['session']}"
 
         print("Queries per request…", flush=True)
-        # With the page cache on: the worker turns it off for the first count.
-        _run_worker(
-            cached_env, "queries", str(tmp / "queries.json"), json.dumps(paths), prepared["session"]
-        )
-        queries = json.loads((tmp / "queries.json").read_text())
+        queries = count_queries(cached_env, tmp, "network")
 
         runs, load = {}, {"cookie": cookie, "duration": args.duration, "runs": args.runs}
         print("Page cache off:", flush=True)
@@ -646,13 +734,17 @@ def main(argv=None) -> int:
                 paths["startup"],
             )
         change = json.loads((tmp / "change.json").read_text())
+        print(f"Queries per request on the `{SMALL_SCALE}` data set…", flush=True)
+        small = small_data_queries(base_url, args.seed, static_root)
     finally:
         database.drop()
 
     print()
     print("\n".join(table_lines(runs, queries)))
+    print()
+    print("\n".join(cost_lines(queries, small)))
     seconds = time.perf_counter() - started
-    block = docs_block(setup, prepared, betagouv, runs, queries, change, args, seconds)
+    block = docs_block(setup, prepared, betagouv, runs, queries, small, change, args, seconds)
     print("\n" + "\n".join(block.splitlines()[-7:]))
     if not args.no_docs:
         update_docs(block)
@@ -663,6 +755,7 @@ def main(argv=None) -> int:
         for key, cached, _result, reasons, _ratio in rows(runs)
         if reasons
     ]
+    missed += [f"{BY_KEY[key].title}: {text}" for key, text in queries_grow(queries, small).items()]
     missed += change_missed(change)
     if "failed" in betagouv:
         missed.append(f"beta.gouv.fr import failed ({betagouv['failed']})")
