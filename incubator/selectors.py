@@ -173,11 +173,21 @@ def public_failures() -> QuerySet[Failure]:
 def public_lessons() -> QuerySet[Lesson]:
     """Public lessons of public startups; a lesson of a failure without consent stays private
     (it would reveal the failure's cause)."""
+    # The failure's conditions are those of `public_failures()`, written as a join: as a
+    # subquery inside the OR, PostgreSQL hashed every public failure for each query.
     return Lesson.objects.filter(
         archived_at__isnull=True,
         visibility=Visibility.PUBLIC,
         startup__in=public_startups(),
-    ).filter(Q(failure__isnull=True) | Q(failure__in=public_failures()))
+    ).filter(
+        Q(failure__isnull=True)
+        | Q(
+            failure__archived_at__isnull=True,
+            failure__publication_consent=True,
+            failure__startup__archived_at__isnull=True,
+            failure__startup__visibility=Visibility.PUBLIC,
+        )
+    )
 
 
 def public_indicators() -> QuerySet[Indicator]:

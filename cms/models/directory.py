@@ -88,11 +88,18 @@ class FilterChoiceField(forms.ChoiceField):
 
 
 def breadcrumb(page, request, *, current: str | None = None) -> dict:
-    """DSFR breadcrumb data: the home page, the page's ancestors, then where we are."""
-    ancestors = [
-        {"url": ancestor.get_url(request), "title": ancestor.title}
-        for ancestor in page.get_ancestors().filter(depth__gt=2).specific(defer=True)
-    ]
+    """DSFR breadcrumb data: the home page, the page's ancestors, then where we are.
+
+    The ancestors are remembered until a page or the public data changes (publishing
+    a page bumps the data version).
+    """
+    ancestors = remember(
+        f"breadcrumb:{page.pk}:{request.get_host()}",
+        lambda: [
+            {"url": ancestor.get_url(request), "title": ancestor.title}
+            for ancestor in page.get_ancestors().filter(depth__gt=2).specific(defer=True)
+        ],
+    )
     if current is None:
         return {"links": ancestors, "current": page.title}
     return {
@@ -102,8 +109,13 @@ def breadcrumb(page, request, *, current: str | None = None) -> dict:
 
 
 def live_page(model):
-    """The one live, public page of a page model, or None (say, deleted by an editor)."""
-    return model.objects.live().public().first()
+    """The one live, public page of a page model, or None (say, deleted by an editor).
+
+    Remembered until a page is published or unpublished (it bumps the data version).
+    """
+    return remember(
+        f"live-page:{model._meta.label_lower}", lambda: model.objects.live().public().first()
+    )
 
 
 # --- The directory -------------------------------------------------------------------

@@ -92,7 +92,7 @@ def test_a_zero_lifetime_turns_remembering_off(settings):
 
 
 def test_the_directory_filters_follow_a_new_startup_at_once(client, settings):
-    """Its choices are remembered: three queries fewer, and still current after a change."""
+    """Its choices are remembered: three queries fewer at least, and current after a change."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
@@ -105,6 +105,6 @@ def test_the_directory_filters_follow_a_new_startup_at_once(client, settings):
         client.get(url)
     with CaptureQueriesContext(connection) as warm:
         assert "Fabrique d’Armor" in client.get(url).text
-    assert len(warm) == len(cold) - 3
+    assert len(warm) <= len(cold) - 3  # the three filter choices, at least
     StartupFactory(incubator__name="Incubateur des Landes")
     assert "Incubateur des Landes" in client.get(url).text
