@@ -284,6 +284,11 @@ class Startup(ArchivableModel):
         return deadline is not None and (today or timezone.localdate()) > deadline
 
 
+def private_storage():
+    """Files served only through permission-checked views, never under MEDIA_URL."""
+    return storages["private"]
+
+
 class Sponsorship(TimeStampedModel):
     """A territory's commitment to a startup: money, and the signed letter that makes it real."""
 
@@ -298,8 +303,9 @@ class Sponsorship(TimeStampedModel):
     start_date = models.DateField(_("début"), null=True, blank=True)
     end_date = models.DateField(_("fin"), null=True, blank=True)
     commitment_signed_on = models.DateField(_("engagement signé le"), null=True, blank=True)
+    # Private: served only by the workspace's permission-checked view (never under MEDIA_URL).
     commitment_document = models.FileField(
-        _("lettre d’engagement"), upload_to="engagements/", blank=True
+        _("lettre d’engagement"), storage=private_storage, upload_to="engagements/", blank=True
     )
     contact_name = models.CharField(_("contact"), max_length=200, blank=True)
 
@@ -801,11 +807,6 @@ class NotificationLog(models.Model):
 
     def __str__(self):
         return self.key
-
-
-def private_storage():
-    """Files served only through permission-checked views, never under MEDIA_URL."""
-    return storages["private"]
 
 
 class Report(models.Model):

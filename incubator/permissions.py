@@ -40,6 +40,14 @@ def can_edit_startup(user, startup) -> bool:
     return is_member_of(user, startup) or is_coach_of(user, startup)
 
 
+def can_read_commitment(user, sponsorship) -> bool:
+    """A sponsor's signed commitment letter: the startup's team and coaches, the sponsor
+    territory's référents, staff."""
+    return can_edit_startup(user, sponsorship.startup) or (
+        user.is_authenticated and sponsorship.territory.referents.filter(pk=user.pk).exists()
+    )
+
+
 def can_decide_phase(user, startup) -> bool:
     return is_coach_of(user, startup)
 

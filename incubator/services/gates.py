@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import transaction
 from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext as _
@@ -97,7 +98,11 @@ def gate_checklist(
                     "territory": signed.territory.name,
                     "date": date_format(signed.commitment_signed_on, "SHORT_DATE_FORMAT"),
                 }
-                evidence_url = signed.commitment_document.url if signed.commitment_document else ""
+                evidence_url = (
+                    reverse("workspace:commitment_document", args=[signed.pk])
+                    if signed.commitment_document
+                    else ""
+                )
             else:
                 detail = _("Aucun territoire sponsor n’a encore signé son engagement.")
         elif criterion.kind == GateCriterionKind.FREED_TIME:

@@ -2,11 +2,12 @@
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import OuterRef, Prefetch, Subquery, Sum
+from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, render
 from django.urls import path
 
 from incubator.models import Indicator, Lesson, Measurement, Sponsorship, Territory
-from incubator.permissions import is_network_staff
+from incubator.permissions import can_read_commitment, is_network_staff
 from programs.models import Contribution
 
 
@@ -63,4 +64,26 @@ def territory_dashboard(request):
     )
 
 
-urlpatterns = [path("territoire/", territory_dashboard, name="territory")]
+def commitment_document(request, pk):
+    """A sponsor's signed commitment letter, from the private storage, to those who may read it.
+
+    Anyone else gets a 404: whether a letter exists is not theirs to know.
+    """
+    sponsorship = get_object_or_404(
+        Sponsorship.objects.select_related("startup__incubator", "startup__cohort", "territory"),
+        pk=pk,
+        startup__archived_at__isnull=True,
+    )
+    if not sponsorship.commitment_document or not can_read_commitment(request.user, sponsorship):
+        raise Http404
+    name = sponsorship.commitment_document.name.rsplit("/", 1)[-1]
+    response = FileResponse(sponsorship.commitment_document.open("rb"), filename=name)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+urlpatterns = [
+    path("territoire/", territory_dashboard, name="territory"),
+    path("parrainages/<int:pk>/engagement/", commitment_document, name="commitment_document"),
+]

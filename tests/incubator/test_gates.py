@@ -3,6 +3,7 @@
 import datetime
 from decimal import Decimal
 
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
@@ -135,6 +136,14 @@ def test_signed_commitment_needs_a_signed_sponsorship(gated):
         "Engagement du sponsor signé"
     ]
     assert item["met"] and "01/02/2025" in item["detail"]
+    assert item["evidence_url"] == ""  # no letter uploaded
+    sponsorship.commitment_document = SimpleUploadedFile("engagement.pdf", b"%PDF-1.4\n%%EOF\n")
+    sponsorship.save()
+    item = by_label(services.gate_checklist(startup=startup, to_phase=Phase.CONSTRUCTION))[
+        "Engagement du sponsor signé"
+    ]
+    # The private letter, through its permission-checked view.
+    assert item["evidence_url"] == reverse("workspace:commitment_document", args=[sponsorship.pk])
 
 
 @pytest.mark.parametrize(

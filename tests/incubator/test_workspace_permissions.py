@@ -104,6 +104,8 @@ EXPECTED = {
     "cohort_calendar": COACH_REPORTS,
     "cohort_calendar_token_rotate": POST_ONLY,
     "contributions": REFERENTS_ONLY,
+    # The team, its coaches, the sponsor's référents, staff; a 404 for anyone else.
+    "commitment_document": (LOGIN, 200, 404, 200, 404, 200, 404, 200),
 }
 
 
@@ -154,10 +156,16 @@ def world(settings):
     sponsor, other_territory = TerritoryFactory(), TerritoryFactory()
     sponsor.referents.add(users["referent"])
     other_territory.referents.add(users["other_referent"])
-    Sponsorship.objects.create(startup=startup, territory=sponsor)
+    sponsorship = Sponsorship.objects.create(
+        startup=startup,
+        territory=sponsor,
+        commitment_signed_on=datetime.date(2025, 1, 1),
+        commitment_document=SimpleUploadedFile("engagement.pdf", b"%PDF-1.4\n%%EOF\n"),
+    )
     Sponsorship.objects.create(startup=elsewhere, territory=other_territory)
     objects = {
         "slug": startup.slug,
+        "sponsorship": sponsorship,
         "milestone": Milestone.objects.create(
             startup=startup, title="Jalon", due_date=datetime.date(2025, 1, 1)
         ),
@@ -226,6 +234,8 @@ def url_for(name, pattern, objects):
             kwargs[key] = objects["slugs"].get(name, objects["slug"])
         elif name.startswith("report_"):
             kwargs[key] = objects["report"].pk
+        elif name == "commitment_document":
+            kwargs[key] = objects["sponsorship"].pk
         elif key == "doc_pk":
             kwargs[key] = objects["document"].pk
         elif name.startswith(("application_", "selection_")):

@@ -80,3 +80,43 @@ def test_territory_page_query_count_is_constant(
         Sponsorship.objects.create(startup=startup, territory=territory)
     with django_assert_max_num_queries(len(few.captured_queries)):
         client.get(url)
+
+
+def test_commitment_letters_are_private_files_served_to_those_who_may_read_them(client, settings):
+    """Stored outside MEDIA_ROOT, read through a checked view (the gate checklist links it)."""
+    from pathlib import Path
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.urls import reverse
+
+    from incubator.enums import MembershipRole
+    from incubator.models import Membership, Sponsorship
+    from tests.factories import StartupFactory, TerritoryFactory, UserFactory
+
+    settings.MFA_REQUIRED_FOR_PRIVILEGED = False
+    startup, territory = StartupFactory(), TerritoryFactory()
+    agent, referent, stranger = UserFactory(), UserFactory(territory=True), UserFactory()
+    Membership.objects.create(startup=startup, user=agent, role=MembershipRole.AGENT)
+    territory.referents.add(referent)
+    letter = b"%PDF-1.4\nlettre signee\n%%EOF\n"
+    sponsorship = Sponsorship.objects.create(
+        startup=startup,
+        territory=territory,
+        commitment_signed_on=datetime.date(2025, 3, 1),
+        commitment_document=SimpleUploadedFile("engagement.pdf", letter),
+    )
+    from django.core.files.storage import default_storage, storages
+
+    stored = Path(sponsorship.commitment_document.path)
+    assert Path(storages["private"].location) in stored.parents
+    assert Path(default_storage.location) not in stored.parents
+
+    url = reverse("workspace:commitment_document", args=[sponsorship.pk])
+    for user in (agent, referent):
+        client.force_login(user)
+        response = client.get(url)
+        assert response.status_code == 200
+        assert b"".join(response.streaming_content) == letter
+        assert response["Cache-Control"] == "private, no-store"
+    client.force_login(stranger)
+    assert client.get(url).status_code == 404
