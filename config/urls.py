@@ -43,4 +43,13 @@ urlpatterns = [
 if settings.DEBUG:
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
 
-urlpatterns += [path("", include(wagtail_urls))]
+urlpatterns += [
+    # Wagtail's own front-end login (a plain LoginView) would let a password in without
+    # allauth's MFA step and rate limits: it sends to allauth's, as the admins' do.
+    path(
+        "_util/login/",
+        RedirectView.as_view(pattern_name="account_login", query_string=True),
+        name="frontend_login",
+    ),
+    path("", include(wagtail_urls)),
+]
