@@ -500,6 +500,10 @@ MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
 # Generated reports and other private files: outside MEDIA_ROOT, never served
 # directly, only through views that check permissions.
 PRIVATE_MEDIA_ROOT = Path(os.environ.get("PRIVATE_MEDIA_ROOT", BASE_DIR / "private"))
+# django-dsfr's integrity hashes are those of its files as published; the manifest
+# storage rewrites the url()s inside its CSS, so browsers refused the stylesheet and
+# production pages had no style. The files come from our own origin: drop the hashes.
+DSFR_USE_INTEGRITY_CHECKSUMS = False
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "private": {
