@@ -113,7 +113,19 @@ class ReviewForm(PostMortemFields):
         label=_("Conditions"), required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
     notes = forms.CharField(
-        label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 4})
+        label=_("Notes"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("Visibles par l’équipe de la startup, dans son journal et ses rapports."),
+    )
+    coach_notes = forms.CharField(
+        label=_("Notes réservées aux coachs"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_(
+            "Jamais montrées à l’équipe de la startup : seuls les coachs et l’équipe "
+            "du réseau les lisent."
+        ),
     )
     budget_granted = decimal_field(
         _("Budget accordé (en euros)"),
@@ -143,7 +155,16 @@ class ReviewForm(PostMortemFields):
         ],
     )
 
-    GENERAL = ("date", "participants", "decision", "to_phase", "rationale", "conditions", "notes")
+    GENERAL = (
+        "date",
+        "participants",
+        "decision",
+        "to_phase",
+        "rationale",
+        "conditions",
+        "notes",
+        "coach_notes",
+    )
     AFTER_TARGETS = ("budget_granted", "next_review_date")
     STOP = (
         "reason",

@@ -420,6 +420,8 @@ class Review(ArchivableModel):
     conditions = models.TextField(_("conditions"), blank=True)
     budget_granted_cents = models.PositiveBigIntegerField(_("budget accordé (centimes)"), default=0)
     notes = models.TextField(_("notes"), blank=True)
+    # Never shown to the startup's team (journal, cockpit, reports): coaches and staff only.
+    coach_notes = models.TextField(_("notes réservées aux coachs"), blank=True)
     next_review_date = models.DateField(_("prochain comité"), null=True, blank=True)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -14,10 +14,14 @@ class TimelineEvent:
     kind: str  # transition, review, milestone, experiment, failure: drives the icon
     title: str
     detail: str
+    coach_notes: str = ""  # a committee's notes for coaches: filled only for them
 
 
-def startup_timeline(startup: Startup) -> list[TimelineEvent]:
-    """Transitions, reviews, milestones, experiments and failures in one list (5 queries)."""
+def startup_timeline(startup: Startup, *, with_coach_notes: bool = False) -> list[TimelineEvent]:
+    """Transitions, reviews, milestones, experiments and failures in one list (5 queries).
+
+    `with_coach_notes` only for the startup's coaches and staff: the team never reads them.
+    """
     events = [
         TimelineEvent(
             t.date,
@@ -34,6 +38,7 @@ def startup_timeline(startup: Startup) -> list[TimelineEvent]:
             "review",
             _("Comité : %(decision)s") % {"decision": r.get_decision_display()},
             r.conditions or r.notes,
+            r.coach_notes if with_coach_notes else "",
         )
         for r in Review.objects.filter(startup=startup, archived_at__isnull=True)
     ]

@@ -398,6 +398,7 @@ def review_record(
     conditions: str = "",
     budget_granted_cents: int = 0,
     notes: str = "",
+    coach_notes: str = "",
     next_review_date: datetime.date | None = None,
     targets: Mapping[Indicator, Decimal] | None = None,
     gate_override_reason: str = "",
@@ -417,6 +418,7 @@ def review_record(
         conditions=conditions,
         budget_granted_cents=budget_granted_cents,
         notes=notes,
+        coach_notes=coach_notes,
         next_review_date=next_review_date,
         recorded_by=actor,
     )

@@ -321,6 +321,7 @@ def _record_review(request, startup, form, lessons):
             conditions=data["conditions"],
             budget_granted_cents=form.budget_granted_cents,
             notes=data["notes"],
+            coach_notes=data["coach_notes"],
             next_review_date=data["next_review_date"],
             targets=form.targets(),
             gate_override_reason=data.get("gate_override_reason", ""),

@@ -88,7 +88,9 @@ def startup_detail(request, slug):
             startup=startup, outcome=ExperimentOutcome.RUNNING
         ).select_related("territory"),
         "indicators": indicators,
-        "events": timeline.startup_timeline(startup)[:10],
+        "events": timeline.startup_timeline(
+            startup, with_coach_notes=can_decide_phase(request.user, startup)
+        )[:10],
         "can_edit": can_edit_startup(request.user, startup),
         "can_decide": can_decide_phase(request.user, startup),
         "planned_status": MilestoneStatus.PLANNED,
@@ -102,5 +104,10 @@ def startup_timeline(request, slug):
     return render(
         request,
         "incubator/workspace/startup_timeline.html",
-        {"startup": startup, "events": timeline.startup_timeline(startup)},
+        {
+            "startup": startup,
+            "events": timeline.startup_timeline(
+                startup, with_coach_notes=can_decide_phase(request.user, startup)
+            ),
+        },
     )

@@ -7,6 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 import pytest
+from pypdf import PdfReader
 
 from incubator import services
 from incubator.enums import (
@@ -323,3 +324,44 @@ def test_the_cockpit_links_to_committee_and_criteria_for_coaches(client, coach, 
     html = client.get(reverse("workspace:startup_detail", args=[startup.slug])).text
     assert url(startup) not in html
     assert reverse("workspace:gate_checklist", args=[startup.slug]) in html
+
+
+def test_coach_notes_are_never_shown_to_the_startup_team(client, coach, startup):
+    from incubator.enums import ReportKind
+    from incubator.services.reports import report_run
+
+    agent = UserFactory()
+    Membership.objects.create(startup=startup, user=agent, role=MembershipRole.AGENT)
+    client.force_login(coach)
+    response = client.post(
+        url(startup),
+        post_data(notes="Repas servis en hausse.", coach_notes="Sponsor hésitant, à surveiller."),
+    )
+    assert response.status_code == 302
+    review = Review.objects.get(date=D(2025, 6, 2))
+    assert review.coach_notes == "Sponsor hésitant, à surveiller."
+
+    journal = reverse("workspace:startup_timeline", args=[startup.slug])
+    cockpit = reverse("workspace:startup_detail", args=[startup.slug])
+    for page in (journal, cockpit):
+        html = client.get(page).text
+        assert "Sponsor hésitant" in html and "Réservé aux coachs" in html
+
+    report = services.report_request(
+        kind=ReportKind.STARTUP,
+        subject=startup,
+        start=D(2025, 1, 1),
+        end=D(2025, 12, 31),
+        public=False,
+        user=agent,
+    )
+    report_run(report.pk)
+    client.force_login(agent)
+    for page in (journal, cockpit, reverse("workspace:report_detail", args=[report.pk])):
+        html = client.get(page).text
+        assert "Repas servis en hausse." in html, page
+        assert "Sponsor hésitant" not in html, page
+    report.refresh_from_db()
+    with report.pdf.open("rb") as pdf:
+        text = " ".join(page.extract_text() for page in PdfReader(pdf).pages)
+    assert "Repas servis en hausse" in text and "Sponsor" not in text
