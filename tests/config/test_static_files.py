@@ -4,6 +4,8 @@ import base64
 import hashlib
 import re
 
+from django.contrib.staticfiles import storage as static_storage
+from django.contrib.staticfiles.storage import ManifestStaticFilesStorage
 from django.core.management import call_command
 
 import pytest
@@ -16,15 +18,16 @@ ASSET = re.compile(
 INTEGRITY = re.compile(r'integrity="(sha384-[^"]+)"')
 
 
-def test_the_styles_and_scripts_of_a_page_load_in_production(client, settings, tmp_path):
+def test_the_styles_and_scripts_of_a_page_load_in_production(
+    client, settings, tmp_path, monkeypatch
+):
     """A browser refuses a file whose integrity hash does not match: with the manifest
     storage rewriting DSFR's CSS (its url()s get hashed names), django-dsfr's published
     hashes no longer matched and production pages showed without any style."""
-    settings.STATIC_ROOT = tmp_path
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.ManifestStaticFilesStorage"},
-    }
+    # The production storage, swapped in without touching STORAGES: changing that
+    # setting would rebuild every storage, and FileFields keep the ones they were given.
+    manifest = ManifestStaticFilesStorage(location=tmp_path, base_url=settings.STATIC_URL)
+    monkeypatch.setattr(static_storage.staticfiles_storage, "_wrapped", manifest)
     call_command("collectstatic", interactive=False, verbosity=0)
     settings.PUBLIC_PAGE_CACHE_SECONDS = 0
 
