@@ -36,6 +36,7 @@ urlpatterns = [
     path("i18n/setlang/", csrf_exempt(set_language), name="set_language"),
     path("sitemap.xml", sitemap, name="sitemap"),
     path("robots.txt", cms_views.robots_txt, name="robots_txt"),
+    path(".well-known/security.txt", cms_views.security_txt, name="security_txt"),
     # A coach's committee calendar, at a private token URL for calendar apps (no session).
     path("calendrier/<slug:token>.ics", calendar_views.calendar_feed, name="calendar_feed"),
 ]

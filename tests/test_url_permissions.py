@@ -227,6 +227,8 @@ ROWS = {
         Row("set_language", lambda w: reverse("set_language"), (302,) * 10),
         Row("sitemap", lambda w: reverse("sitemap"), PUBLIC),
         Row("robots_txt", lambda w: reverse("robots_txt"), PUBLIC),
+        # A 404 until the operator names a contact (tests/cms/test_robots.py); public then.
+        Row("security_txt", lambda w: reverse("security_txt"), GONE),
         # The token is the credential: calendar apps have no session.
         Row("calendar_feed", lambda w: reverse("calendar_feed", args=[w.calendar_token]), PUBLIC),
         Row("calendar_feed", lambda w: reverse("calendar_feed", args=["jeton-inconnu"]), GONE),

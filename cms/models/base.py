@@ -1,3 +1,5 @@
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import models
 from django.db.models import Count, Exists, OuterRef, Q
 from django.http import Http404
@@ -356,6 +358,14 @@ def page_link(verbose_name) -> models.ForeignKey:
     )
 
 
+def is_email(text: str) -> bool:
+    try:
+        validate_email(text)
+    except ValidationError:
+        return False
+    return True
+
+
 @register_setting(icon="site")
 class SiteIdentity(BaseSiteSetting):
     """Who operates this instance: name, logo, links and legal pages.
@@ -403,6 +413,15 @@ class SiteIdentity(BaseSiteSetting):
     source_code_url = models.URLField(
         _("code source"), blank=True, help_text=_("Le dépôt du code source de la plateforme.")
     )
+    security_contact = models.CharField(
+        _("contact sécurité"),
+        max_length=200,
+        blank=True,
+        help_text=_(
+            "Adresse e-mail ou adresse https:// où signaler une faille de sécurité, publiée "
+            "dans /.well-known/security.txt (absent tant que ce champ est vide)."
+        ),
+    )
     accessibility_status = models.CharField(
         _("conformité RGAA"),
         max_length=10,
@@ -444,8 +463,9 @@ class SiteIdentity(BaseSiteSetting):
                 FieldPanel("bluesky_url"),
                 FieldPanel("linkedin_url"),
                 FieldPanel("source_code_url"),
+                FieldPanel("security_contact"),
             ],
-            heading=_("Réseaux sociaux et code source"),
+            heading=_("Réseaux sociaux, code source et sécurité"),
         ),
         MultiFieldPanel(
             [
@@ -462,6 +482,25 @@ class SiteIdentity(BaseSiteSetting):
     class Meta:
         verbose_name = _("identité du site")
         verbose_name_plural = _("identités du site")
+
+    def clean(self):
+        super().clean()
+        contact = self.security_contact.strip()
+        if contact and not (is_email(contact) or contact.startswith("https://")):
+            raise ValidationError(
+                {
+                    "security_contact": _(
+                        "Indiquez une adresse e-mail ou une adresse commençant par https://."
+                    )
+                }
+            )
+        self.security_contact = contact
+
+    @property
+    def security_contact_uri(self) -> str:
+        """The contact as security.txt wants it: a mailto: or https: URI."""
+        contact = self.security_contact.strip()
+        return f"mailto:{contact}" if is_email(contact) else contact
 
     @property
     def social_links(self) -> list[dict]:

@@ -30,7 +30,8 @@ class Command(BaseCommand):
         users = seed_demo_users()
         identity = SiteIdentity.for_site(Site.objects.get(is_default_site=True))
         identity.operator_name = identity.operator_name or "Incubateur des territoires (démo)"
-        identity.save(update_fields=["operator_name"])
+        identity.security_contact = identity.security_contact or "securite@demo.example"
+        identity.save(update_fields=["operator_name", "security_contact"])
         by_role = {user.email.split("@")[0]: user for user in users}
         # Years of demo decisions must not e-mail the demo team on every load: their
         # notices run now, into the void, rather than wait for the worker.
