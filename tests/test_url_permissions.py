@@ -43,10 +43,8 @@ from cms.models import NewsIndexPage, StandardPage
 from incubator import services
 from incubator.enums import MembershipRole, ReportKind, Visibility
 from incubator.models import (
-    Experiment,
     Indicator,
     Membership,
-    Milestone,
     Sponsorship,
 )
 from incubator.services.reports import report_publish, report_request, report_run
@@ -63,8 +61,8 @@ from tests.factories import (
 )
 from tests.incubator.test_workspace_permissions import EXPECTED as WORKSPACE_EXPECTED
 from tests.incubator.test_workspace_permissions import (
-    submitted_application,
     url_for,
+    workspace_objects,
     workspace_url_names,
 )
 
@@ -724,30 +722,9 @@ def world(settings, tmp_path):
     w.other_payment = received(w.other_contribution, 20_000)
 
     # Records named by the /espace/ matrix's url_for().
-    w.objects = {
-        "slug": startup.slug,
-        "sponsorship": sponsorship,
-        "milestone": Milestone.objects.create(
-            startup=startup, title="Jalon", due_date=datetime.date(2025, 1, 1)
-        ),
-        "experiment": Experiment.objects.create(
-            startup=startup,
-            hypothesis="H",
-            success_criterion="C",
-            start_date=datetime.date(2025, 1, 1),
-        ),
-        "indicator": Indicator.objects.create(startup=startup, name="Usagers"),
-        "slugs": {
-            "reports_cohort": cohort.slug,
-            "reports_territory": t1.slug,
-            "reports_incubator": startup.incubator.slug,
-        },
-        "report": generated_report(ReportKind.STARTUP, startup, public=False, user=users["agent"]),
-    }
-    w.objects["call"], w.objects["application"], w.objects["document"] = submitted_application(
-        cohort.program, applicant=users["agent"], sponsor=t1
+    w.objects = workspace_objects(
+        startup=startup, cohort=cohort, sponsor=t1, sponsorship=sponsorship, agent=users["agent"]
     )
-    w.objects["slugs"]["application_create"] = w.objects["call"].slug
 
     # Public surfaces.
     w.public_indicator = Indicator.objects.create(startup=public_startup, name="Usagers")

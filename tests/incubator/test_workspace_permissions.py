@@ -163,6 +163,18 @@ def world(settings):
         commitment_document=SimpleUploadedFile("engagement.pdf", b"%PDF-1.4\n%%EOF\n"),
     )
     Sponsorship.objects.create(startup=elsewhere, territory=other_territory)
+    objects = workspace_objects(
+        startup=startup,
+        cohort=cohort,
+        sponsor=sponsor,
+        sponsorship=sponsorship,
+        agent=users["agent"],
+    )
+    return users, objects
+
+
+def workspace_objects(*, startup, cohort, sponsor, sponsorship, agent) -> dict:
+    """The records `url_for` names, around `startup` (tests/test_url_permissions.py uses it too)."""
     objects = {
         "slug": startup.slug,
         "sponsorship": sponsorship,
@@ -188,15 +200,15 @@ def world(settings):
             start=datetime.date(2025, 1, 1),
             end=datetime.date(2025, 12, 31),
             public=False,
-            user=users["agent"],
+            user=agent,
         ),
     }
     report_run(objects["report"].pk)
     objects["call"], objects["application"], objects["document"] = submitted_application(
-        cohort.program, applicant=users["agent"], sponsor=sponsor
+        cohort.program, applicant=agent, sponsor=sponsor
     )
     objects["slugs"]["application_create"] = objects["call"].slug
-    return users, objects
+    return objects
 
 
 def submitted_application(program, *, applicant, sponsor):
