@@ -205,9 +205,9 @@ def worker_prepare(out: Path) -> None:
 def worker_queries(out: Path, paths: dict[str, str], session_key: str) -> None:
     """One request to each URL in-process: SQL queries and time, page cache off then on.
 
-    Page cache off, twice: "warm" (the data caches of `incubator.public_cache.remember`
-    hold the filter choices and figures) and "after a change" (the public data version
-    was just bumped, as any edit does: those caches are empty, the page computes all).
+    Page cache off, twice: "warm" (the data caches and rendered fragments of
+    `incubator.public_cache` are filled) and "after a change" (the public data version
+    was just bumped, as any edit does: those caches are empty, the page builds all).
     """
     _django()
     from django.conf import settings
@@ -622,6 +622,9 @@ def docs_block(setup, prepared, betagouv, runs, queries, small, change, args, se
             f"{os.cpu_count()} sync workers) on loopback, wrk with {CONNECTIONS} connections "
             f"and {THREADS} threads, {args.runs} runs of {args.duration} s per URL (medians; "
             "errors summed); queries per request counted in-process on the same database. "
+            "Page cache off means the whole-page cache of anonymous visitors is off; the "
+            "data caches and rendered fragments of `incubator.public_cache` stay on (warm, "
+            "as between two edits in production), and their cold cost is the second table. "
             "Budgets: no error; page cache off, ≥ "
             f"{UNCACHED_SHARE_OF_BARE_PAGE} × the bare Wagtail page's req/s and p95 ≤ "
             f"{UNCACHED_P95_MS} ms; page cache on, ≥ {CACHED_SHARE_OF_MINIMAL} × the "
@@ -640,8 +643,9 @@ def docs_block(setup, prepared, betagouv, runs, queries, small, change, args, se
             "",
             "What one request costs in-process (Django's test client, page cache off, median "
             f"of {QUERY_RUNS}): warm, and right after a change to the public data (every edit "
-            "bumps the data version, which empties the caches of filter choices, figures and "
-            "API validators: the next request computes them). The same URLs on the "
+            "bumps the data version, which empties the caches of filter choices, figures, API "
+            "pages and validators, and the rendered fragments (results, a startup's profile, "
+            "the board): the next request builds them again). The same URLs on the "
             f"`{SMALL_SCALE}` data set must not run fewer queries.",
             "",
             *cost_lines(queries, small),

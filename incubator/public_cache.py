@@ -15,6 +15,7 @@ from django.core.cache import cache
 from django.db.models import F
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.http import HttpResponse
+from django.template.loader import render_to_string
 from django.utils import translation
 
 from incubator.models import PublicDataVersion
@@ -26,6 +27,7 @@ TRACKED_MODELS = (
     "incubator.Theme",
     "incubator.Startup",
     "incubator.Sponsorship",
+    "incubator.Membership",  # the coaches' board shows whether a startup has an agent
     "incubator.Funding",
     "incubator.Review",
     "incubator.Indicator",
@@ -78,6 +80,33 @@ def remember(name: str, compute, *, timeout: int | None = None):
     return value
 
 
+def rendered_fragment(name: str, request, template: str, build_context) -> dict:
+    """The data-driven part of a page, rendered once per data version.
+
+    Returns `{"html": ..., **extra}` where `build_context()` gives the template's
+    context and may name, under `"extra"`, small values the rest of the page needs
+    (a page number for the title). The key holds the host, full path, language
+    and data version, plus `name`, which must hold whatever else the fragment
+    depends on: the user for a private one, the day when it shows durations.
+    It is rendered without context processors, with only `request` added, so
+    nothing about the visitor (user, CSRF token, messages) ends up in a shared
+    fragment. Routing, permission checks and the page shell still run on every
+    request; the first request after a change pays for rebuilding the fragment
+    (measured by `bench/load.py`).
+    """
+
+    def render() -> dict:
+        context = build_context()
+        extra = context.pop("extra", {})
+        # A SafeString, which stays one through the cache's pickling.
+        return {"html": render_to_string(template, {**context, "request": request}), **extra}
+
+    if getattr(request, "is_preview", False):
+        return render()  # an editor's draft: not the published data the key stands for
+    path = hashlib.sha256(request.get_full_path().encode()).hexdigest()
+    return remember(f"fragment:{name}:{request.get_host()}:{path}", render)
+
+
 def bump(**_signal_kwargs) -> None:
     _memo["version"] = None
     if not PublicDataVersion.objects.filter(pk=1).update(version=F("version") + 1):
@@ -93,11 +122,15 @@ def connect() -> None:
     """Called once from `IncubatorConfig.ready()`."""
     from django.apps import apps
 
-    from wagtail.signals import page_published, page_unpublished
+    from wagtail.models import Page
+    from wagtail.signals import page_published, page_unpublished, post_page_move
 
-    # Editors' changes show at once too: pages, and the site settings in every page.
+    # Editors' changes show at once too: pages (their menus, breadcrumbs and links),
+    # and the site settings in every page.
     page_published.connect(bump, dispatch_uid="public-cache-page-published")
     page_unpublished.connect(bump, dispatch_uid="public-cache-page-unpublished")
+    post_page_move.connect(bump, dispatch_uid="public-cache-page-moved")
+    post_delete.connect(bump, sender=Page, dispatch_uid="public-cache-page-deleted")
     post_save.connect(bump, sender="cms.SiteIdentity", dispatch_uid="public-cache-identity")
 
     for label in TRACKED_MODELS:

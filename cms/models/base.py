@@ -182,24 +182,38 @@ class HomePage(BasePage):
         verbose_name_plural = _("pages d’accueil")
 
     def get_context(self, request, *args, **kwargs):
-        from cms.models.lessons import LessonsLibraryPage
-        from cms.models.news import NewsIndexPage
+        from incubator.public_cache import rendered_fragment
 
         context = super().get_context(request, *args, **kwargs)
+        context["sections"] = rendered_fragment(
+            "home", request, "cms/includes/home_sections.html", self.sections_context
+        )
+        # Kept for the news feed links in the head.
+        context["news_index"] = self.news_index()
+        return context
+
+    def sections_context(self) -> dict:
+        from cms.models.lessons import LessonsLibraryPage
+
         figures, phases = self.key_figures()
         library = LessonsLibraryPage.objects.live().first()
         directory = startup_directory()
-        context.update(
-            key_figures=figures,
-            phase_figures=phases,
-            featured_cards=startup_cards(self.visible_featured_startups(), directory=directory),
-            directory=directory,
-            lessons=self.latest_lessons(library),
-            lessons_library=library,
-            news=self.latest_news(),
-            news_index=NewsIndexPage.objects.live().first(),
-        )
-        return context
+        return {
+            "key_figures": figures,
+            "phase_figures": phases,
+            "featured_cards": startup_cards(self.visible_featured_startups(), directory=directory),
+            "directory": directory,
+            "lessons": self.latest_lessons(library),
+            "lessons_library": library,
+            "news": self.latest_news(),
+            "news_index": self.news_index(),
+        }
+
+    @staticmethod
+    def news_index():
+        from cms.models.news import NewsIndexPage
+
+        return NewsIndexPage.objects.live().first()
 
     @staticmethod
     def key_figures() -> tuple[dict, dict]:

@@ -32,7 +32,7 @@ from incubator.models import (
     add_months,
 )
 from incubator.pagination import paginate
-from incubator.public_cache import remember
+from incubator.public_cache import remember, rendered_fragment
 from incubator.reports import svg
 from incubator.reports.formatting import fr_date
 from incubator.search import MAX_QUERY_LENGTH, STARTUP_SEARCH_FIELDS, search
@@ -356,17 +356,26 @@ class StartupDirectoryPage(RoutablePageMixin, BasePage):
 
     @path("")
     def index(self, request):
-        form = startup_filter_form(request.GET)
-        filters = form.filters()
-        results = paginate(directory_startups(filters), request, self.PAGE_SIZE)
+        def results_context():
+            form = startup_filter_form(request.GET)
+            filters = form.filters()
+            startups = paginate(directory_startups(filters), request, self.PAGE_SIZE)
+            return {
+                "page": self,
+                "form": form,
+                "filtered": bool(filters),
+                "startups": startups,
+                # Only asked when nothing shows: "nothing yet" or "nothing matches"?
+                "any_public": bool(startups.object_list) or public_startups().exists(),
+                "extra": {"page_number": startups.number},
+            }
+
         return self.render(
             request,
             context_overrides={
-                "form": form,
-                "filtered": bool(filters),
-                "startups": results,
-                # Only asked when nothing shows: "nothing yet" or "nothing matches"?
-                "any_public": bool(results.object_list) or public_startups().exists(),
+                "results": rendered_fragment(
+                    "directory", request, "cms/includes/directory_results.html", results_context
+                ),
                 "breadcrumb_data": breadcrumb(self, request),
             },
         )
@@ -376,12 +385,27 @@ class StartupDirectoryPage(RoutablePageMixin, BasePage):
         from cms.models.lessons import LessonsLibraryPage
 
         startup = get_object_or_404(public_startups().select_related("incubator"), slug=slug)
+
+        def profile_context():
+            return {
+                "page": self,
+                **startup_profile(startup),
+                "library": live_page(LessonsLibraryPage),
+            }
+
+        # The day is in the key: the "not updated for 6 months" notice depends on it.
+        profile = rendered_fragment(
+            f"startup:{timezone.localdate()}",
+            request,
+            "cms/includes/startup_profile.html",
+            profile_context,
+        )
         return self.render(
             request,
             template="cms/startup_detail.html",
             context_overrides={
-                **startup_profile(startup),
-                "library": live_page(LessonsLibraryPage),
+                "startup": startup,
+                "profile": profile,
                 "breadcrumb_data": breadcrumb(self, request, current=startup.name),
             },
         )

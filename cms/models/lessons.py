@@ -24,7 +24,7 @@ from cms.models.directory import (
 from incubator.enums import FailureReason, Phase, TerritoryKind
 from incubator.models import Lesson, PhaseTransition, Sponsorship, Startup, Territory, Theme
 from incubator.pagination import paginate
-from incubator.public_cache import remember
+from incubator.public_cache import remember, rendered_fragment
 from incubator.search import LESSON_SEARCH_FIELDS, search
 from incubator.selectors import public_lessons
 
@@ -253,18 +253,27 @@ class LessonsLibraryPage(RoutablePageMixin, BasePage):
 
     @path("")
     def index(self, request):
-        form = lesson_filter_form(request.GET)
-        filters = form.filters()
-        results = paginate(library_lessons(filters), request, self.PAGE_SIZE)
-        results.object_list = label_phases(results.object_list)
+        def results_context():
+            form = lesson_filter_form(request.GET)
+            filters = form.filters()
+            lessons = paginate(library_lessons(filters), request, self.PAGE_SIZE)
+            lessons.object_list = label_phases(lessons.object_list)
+            return {
+                "page": self,
+                "form": form,
+                "filtered": bool(filters),
+                "lessons": lessons,
+                # Only asked when nothing shows: "nothing yet" or "nothing matches"?
+                "any_public": bool(lessons.object_list) or public_lessons().exists(),
+                "extra": {"page_number": lessons.number},
+            }
+
         return self.render(
             request,
             context_overrides={
-                "form": form,
-                "filtered": bool(filters),
-                "lessons": results,
-                # Only asked when nothing shows: "nothing yet" or "nothing matches"?
-                "any_public": bool(results.object_list) or public_lessons().exists(),
+                "results": rendered_fragment(
+                    "lessons", request, "cms/includes/lessons_results.html", results_context
+                ),
                 "breadcrumb_data": breadcrumb(self, request),
             },
         )

@@ -6,6 +6,7 @@ loaded, so a client whose copy is current gets a 304 for the price of that
 query.
 """
 
+import hashlib
 from collections.abc import Callable
 
 from django.db.models import QuerySet
@@ -37,6 +38,7 @@ from incubator.api.serializers import (
     StartupSerializer,
     TerritorySerializer,
 )
+from incubator.public_cache import remember
 
 NOT_MODIFIED = OpenApiResponse(
     description="Non modifié depuis la version indiquée par If-None-Match ou If-Modified-Since."
@@ -71,9 +73,16 @@ class OpenDataViewSet(
         version = queries.version_of(self.resource, queryset, representation="list")
         if (response := not_modified(request, version)) is not None:
             return response
-        page = self.paginate_queryset(type(self).decorate(queryset))
-        serializer = self.get_serializer(page, many=True)
-        return with_validators(self.get_paginated_response(serializer.data), version)
+
+        def page_data():
+            page = self.paginate_queryset(type(self).decorate(queryset))  # 400 on a bad page
+            return self.get_paginated_response(self.get_serializer(page, many=True).data).data
+
+        # Serialised once per version of the data: the key holds the ETag and the
+        # absolute URL (the pagination links are absolute).
+        url = hashlib.sha256(request.build_absolute_uri().encode()).hexdigest()
+        data = remember(f"api-list:{self.resource}:{version.etag}:{url}", page_data)
+        return with_validators(Response(data), version)
 
     def retrieve(self, request, *args, **kwargs):
         lookup = kwargs[self.lookup_url_kwarg or self.lookup_field]

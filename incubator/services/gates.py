@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext as _
 
+from incubator import public_cache
 from incubator.enums import MembershipRole
 from incubator.exceptions import IncubatorError
 from incubator.models import GateEvidence, Membership, Sponsorship, Startup
@@ -182,4 +183,5 @@ def gate_evidence_record(
         defaults={"met": met, "evidence_url": evidence_url, "note": note, "updated_by": actor},
     )
     Startup.objects.filter(pk=startup.pk).update(last_activity_at=timezone.now())
+    public_cache.bump()  # an update() sends no signal; the date shows on public pages
     return evidence

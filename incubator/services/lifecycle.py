@@ -14,7 +14,7 @@ from django.utils.formats import date_format
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
-from incubator import notifications
+from incubator import notifications, public_cache
 from incubator.enums import (
     ALLOWED_TRANSITIONS,
     PHASE_ORDER,
@@ -129,6 +129,7 @@ def _write_transition(
 def startup_touch(startup: Startup) -> None:
     """Record that the team or coach updated the startup (resets the inactivity alerts)."""
     Startup.objects.filter(pk=startup.pk).update(last_activity_at=timezone.now())
+    public_cache.bump()  # an update() sends no signal; the date shows on public pages
 
 
 def has_documented_stop(startup: Startup) -> bool:
@@ -478,6 +479,8 @@ def startups_refresh_deadlines(*, startups) -> int:
             startup.phase_deadline = deadline
             changed.append(startup)
     Startup.objects.bulk_update(changed, ["phase_deadline"])
+    if changed:
+        public_cache.bump()  # bulk_update() sends no signal
     return len(changed)
 
 

@@ -28,7 +28,7 @@ from incubator.models import (
 )
 from incubator.pagination import paginate
 from incubator.permissions import can_decide_phase, can_edit_startup, can_view_cohort_board
-from incubator.public_cache import remember
+from incubator.public_cache import remember, rendered_fragment
 from incubator.views.cockpit import phase_progress
 from incubator.views.sorting import sort_headers
 from programs.models import Cohort, GateCriterionKind
@@ -146,23 +146,34 @@ def board(request):
     """The cohort board: every startup a coach follows, what needs attention first.
 
     Paginated: a network coach may follow hundreds of startups (the CSV has them all).
+    The table is rendered once per data version, coach and day: the coach's incubators
+    and cohorts, the startups and everything the alerts read are tracked models, so any
+    change to them renders it anew.
     """
+    if not can_view_cohort_board(request.user):
+        raise PermissionDenied
     today = timezone.localdate()
-    startups, form, sort = _board(request, today)
-    page = paginate(startups.values_list("pk", flat=True), request, BOARD_PAGE_SIZE)
-    csv_params = QueryDict(mutable=True)
-    csv_params.update({k: v for k, v in request.GET.items() if k in form.fields})
-    return render(
-        request,
-        f"{TEMPLATES}cohort_board.html",
-        {
+
+    def body_context():
+        startups, form, sort = _board(request, today)
+        page = paginate(startups.values_list("pk", flat=True), request, BOARD_PAGE_SIZE)
+        csv_params = QueryDict(mutable=True)
+        csv_params.update({k: v for k, v in request.GET.items() if k in form.fields})
+        return {
             "form": form,
             "page_obj": page,
             "rows": _rows(_page_startups(list(page.object_list), today), today),
             "headers": sort_headers(request, sort, BOARD_SORTS),
             "csv_url": f"{reverse('workspace:board_csv')}?{csv_params.urlencode()}",
-        },
+        }
+
+    body = rendered_fragment(
+        f"board:{request.user.pk}:{today}",
+        request,
+        f"{TEMPLATES}board_body.html",
+        body_context,
     )
+    return render(request, f"{TEMPLATES}cohort_board.html", {"body": body})
 
 
 def board_csv(request):

@@ -179,3 +179,20 @@ def test_seed_demo_refuses_to_run_without_debug(settings):
     settings.DEBUG = False
     with pytest.raises(CommandError, match="DEBUG"):
         call_command("seed_demo")
+
+
+def test_the_main_menu_follows_the_editors_pages(client):
+    """The menu is remembered, and still follows a page published, unpublished or deleted."""
+    home = Site.objects.get(is_default_site=True).root_page
+    assert "À propos du réseau" not in client.get("/").text
+    about = home.add_child(
+        instance=StandardPage(title="À propos du réseau", slug="a-propos", show_in_menus=True)
+    )
+    about.save_revision().publish()
+    assert 'href="/a-propos/"' in client.get("/").text
+    about.unpublish()
+    assert 'href="/a-propos/"' not in client.get("/").text
+    about.save_revision().publish()
+    assert 'href="/a-propos/"' in client.get("/").text
+    about.delete()
+    assert 'href="/a-propos/"' not in client.get("/").text

@@ -27,6 +27,12 @@ pytestmark = pytest.mark.django_db
 TODAY = timezone.localdate()
 
 
+@pytest.fixture(autouse=True)
+def board_built_each_time(settings):
+    """These tests read the rows the view builds; the cached table is tested in test_public_cache."""
+    settings.PUBLIC_DATA_CACHE_SECONDS = 0
+
+
 def noon_days_ago(days: int) -> datetime.datetime:
     """Noon, `days` calendar days before today: `now - 31 days` is 30 calendar days
     ago late in the evening when a daylight-saving change lies in between."""

@@ -108,3 +108,101 @@ def test_the_directory_filters_follow_a_new_startup_at_once(client, settings):
     assert len(warm) <= len(cold) - 3  # the three filter choices, at least
     StartupFactory(incubator__name="Incubateur des Landes")
     assert "Incubateur des Landes" in client.get(url).text
+
+
+# --- Rendered fragments: the domain part of a page, once per data version -----------
+
+
+def _queries(client, url):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    assert response.status_code == 200
+    return response, len(queries)
+
+
+def test_a_startup_page_is_rebuilt_when_its_startup_changes(client, settings):
+    from cms.models import StartupDirectoryPage
+
+    settings.PUBLIC_PAGE_CACHE_SECONDS = 0  # the page itself is built on each request
+    directory = StartupDirectoryPage.objects.get()
+    startup = StartupFactory(name="Cantine Locale", pitch="Des repas locaux")
+    url = directory.startup_url(startup)
+    _cold, cold_queries = _queries(client, url)
+    warm, warm_queries = _queries(client, url)
+    assert "Des repas locaux" in warm.text
+    assert warm_queries <= cold_queries - 5  # the profile's queries are not run again
+
+    startup.pitch = "Des repas locaux et de saison"
+    startup.save()
+    assert "Des repas locaux et de saison" in client.get(url).text
+
+    # A change made without a signal (the last update date) shows at once too.
+    from incubator.services import startup_touch
+    from tests.factories import paris
+
+    startup.last_activity_at = paris(2024, 3, 5)
+    startup.save()
+    assert "5 mars 2024" in client.get(url).text
+    startup_touch(startup)
+    assert "5 mars 2024" not in client.get(url).text
+
+
+def test_a_shared_fragment_never_carries_the_visitor_who_built_it(client, settings):
+    """The directory's results, built for a signed-in user, served to an anonymous one."""
+    from cms.models import StartupDirectoryPage
+    from tests.factories import UserFactory
+
+    settings.PUBLIC_PAGE_CACHE_SECONDS = 0
+    settings.MFA_REQUIRED_FOR_PRIVILEGED = False
+    url = StartupDirectoryPage.objects.get().url
+    StartupFactory(name="Bus à la demande")
+    member = UserFactory(display_name="Odile Marchand")
+    client.force_login(member)
+    signed_in = client.get(url).text
+    assert "Odile" in signed_in and "Bus à la demande" in signed_in
+    client.logout()
+    anonymous = client.get(url).text
+    assert "Bus à la demande" in anonymous
+    assert "Odile" not in anonymous
+    assert "Se déconnecter" not in anonymous
+    assert 'name="csrfmiddlewaretoken"' not in anonymous
+
+
+def test_the_board_is_each_coachs_own_and_follows_changes(client, settings):
+    """Cached per coach: another coach never gets it, a new startup or agent shows at once."""
+    from django.urls import reverse
+
+    from incubator.enums import MembershipRole
+    from incubator.models import Membership
+    from tests.factories import IncubatorFactory, UserFactory
+
+    settings.MFA_REQUIRED_FOR_PRIVILEGED = False
+    url = reverse("workspace:board")
+    north, south = IncubatorFactory(name="Fabrique Nord"), IncubatorFactory(name="Fabrique Sud")
+    first, second = UserFactory(coach=True), UserFactory(coach=True)
+    north.coaches.add(first)
+    south.coaches.add(second)
+    StartupFactory(name="Cantine Locale", incubator=north)
+    lone = StartupFactory(name="Alerte Canicule", incubator=south)
+    Membership.objects.filter(startup=lone).delete()
+
+    client.force_login(first)
+    _queries(client, url)
+    warm, _count = _queries(client, url)
+    assert "Cantine Locale" in warm.text and "Alerte Canicule" not in warm.text
+    StartupFactory(name="Bus à la demande", incubator=north)
+    assert "Bus à la demande" in client.get(url).text
+
+    client.force_login(second)
+    board = client.get(url).text
+    assert "Alerte Canicule" in board and "Cantine Locale" not in board
+    assert '">Aucun agent-entrepreneur</p>' in board
+    Membership.objects.create(startup=lone, user=UserFactory(), role=MembershipRole.AGENT)
+    assert '">Aucun agent-entrepreneur</p>' not in client.get(url).text
+
+    # A coach moved away from an incubator no longer sees its startups.
+    south.coaches.remove(second)
+    assert "Alerte Canicule" not in client.get(url).text

@@ -7,7 +7,7 @@ from django.utils import timezone
 
 import pytest
 
-from incubator import services
+from incubator import public_cache, services
 from incubator.enums import MembershipRole, Phase, ReviewDecision, Visibility
 from incubator.models import Experiment, Indicator, Measurement, Membership, Milestone
 from incubator.views.cockpit import phase_progress
@@ -128,6 +128,8 @@ def test_cockpit_query_count_does_not_grow_with_indicators(
     client.force_login(agent)
     url = reverse("workspace:startup_detail", args=[startup.slug])
     client.get(url)
+    # Both counts right after a change: the header's menu is remembered until then.
+    public_cache.bump()
     with django_assert_max_num_queries(60) as few:
         client.get(url)
     for index in range(1, 15):

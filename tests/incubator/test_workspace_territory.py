@@ -6,6 +6,7 @@ from django.urls import reverse
 
 import pytest
 
+from incubator import public_cache
 from incubator.enums import Visibility
 from incubator.models import Sponsorship
 from programs.models import Contribution, ContributionKind, ContributionStatus
@@ -74,6 +75,7 @@ def test_territory_page_query_count_is_constant(
     client.force_login(referent)
     url = reverse("workspace:territory")
     client.get(url)
+    public_cache.bump()  # both counts right after a change: the header's menu is remembered
     with django_assert_max_num_queries(30) as few:
         client.get(url)
     for startup in StartupFactory.create_batch(15):

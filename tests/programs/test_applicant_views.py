@@ -11,6 +11,7 @@ from django.utils import timezone
 import pytest
 
 from cms.models import ProgramPage
+from incubator import public_cache
 from incubator import services as incubator_services
 from incubator.enums import Visibility
 from incubator.models import Sponsorship
@@ -185,7 +186,8 @@ def test_the_calls_page_costs_the_same_queries_for_1_or_6_calls(client, applican
             services.application_save_draft(call=call, applicant=applicant, title="Projet")
 
     add(1)
-    queries_of(client, url)  # warms the per-site caches (settings, menus)
+    queries_of(client, url)  # warms the per-site caches (settings)
+    public_cache.bump()  # both counts right after a change: the header's menu is remembered
     few = queries_of(client, url)
     add(5)
     assert queries_of(client, url) == few
