@@ -326,6 +326,28 @@ class Sponsorship(TimeStampedModel):
     def __str__(self):
         return f"{self.territory} → {self.startup}"
 
+    def clean(self):
+        """A new commitment letter must be a PDF (read from its bytes) of at most 10 Mo."""
+        from django.core.exceptions import ValidationError
+
+        from programs.services import MAX_DOCUMENT_BYTES, PDF, detect_document_type
+
+        letter = self.commitment_document
+        if not letter or letter._committed:  # nothing new uploaded
+            return
+        if letter.size > MAX_DOCUMENT_BYTES:
+            raise ValidationError(
+                {"commitment_document": _("La lettre d’engagement dépasse 10 Mo.")}
+            )
+        if detect_document_type(letter.file) != PDF:
+            raise ValidationError(
+                {
+                    "commitment_document": _(
+                        "La lettre d’engagement doit être un PDF : ce fichier n’en est pas un."
+                    )
+                }
+            )
+
     @property
     def has_signed_commitment(self) -> bool:
         return self.commitment_signed_on is not None

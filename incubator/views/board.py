@@ -203,7 +203,7 @@ def board_csv(request):
 
     def text(value):
         # A spreadsheet runs a cell starting with = + - @ as a formula: neutralise it.
-        return f"'{value}" if value[:1] in ("=", "+", "-", "@") else value
+        return f"'{value}" if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
 
     for row in _rows(startups, today):
         startup = row["startup"]

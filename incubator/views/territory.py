@@ -77,7 +77,15 @@ def commitment_document(request, pk):
     if not sponsorship.commitment_document or not can_read_commitment(request.user, sponsorship):
         raise Http404
     name = sponsorship.commitment_document.name.rsplit("/", 1)[-1]
-    response = FileResponse(sponsorship.commitment_document.open("rb"), filename=name)
+    # Always a download with a fixed type: a stored file never runs as a page of the site.
+    response = FileResponse(
+        sponsorship.commitment_document.open("rb"),
+        filename=name,
+        as_attachment=True,
+        content_type="application/pdf"
+        if name.lower().endswith(".pdf")
+        else "application/octet-stream",
+    )
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"
     return response

@@ -420,3 +420,8 @@ def test_the_csv_export_neutralises_spreadsheet_formulas(client, coach, network)
     body = client.get(reverse("workspace:board_csv")).content.decode("utf-8-sig")
     names = [row[0] for row in csv.reader(io.StringIO(body), delimiter=";")]
     assert '\'=HYPERLINK("http://x")' in names
+    # A leading tab or carriage return also makes some spreadsheets read a formula.
+    Startup.objects.filter(pk=network["cantine"].pk).update(name='\t=HYPERLINK("http://x")')
+    body = client.get(reverse("workspace:board_csv")).content.decode("utf-8-sig")
+    names = [row[0] for row in csv.reader(io.StringIO(body), delimiter=";")]
+    assert '\'\t=HYPERLINK("http://x")' in names

@@ -120,5 +120,37 @@ def test_commitment_letters_are_private_files_served_to_those_who_may_read_them(
         assert response.status_code == 200
         assert b"".join(response.streaming_content) == letter
         assert response["Cache-Control"] == "private, no-store"
+        # A download with a fixed type: never rendered as a page of the site.
+        assert response["Content-Type"] == "application/pdf"
+        assert response["Content-Disposition"].startswith("attachment;")
     client.force_login(stranger)
     assert client.get(url).status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("engagement.pdf", b"<html><script>alert(1)</script></html>", "doit être un PDF"),
+        ("engagement.html", b"<html></html>", "doit être un PDF"),
+        ("engagement.pdf", b"%PDF-1.4\n" + b"0" * (10 * 1024 * 1024), "dépasse 10 Mo"),
+    ],
+)
+def test_a_commitment_letter_must_be_a_pdf_of_at_most_10_mo(name, content, message):
+    """Checked by content when uploaded (the Wagtail admin validates with full_clean)."""
+    from django.core.exceptions import ValidationError
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from incubator.models import Sponsorship
+    from tests.factories import StartupFactory, TerritoryFactory
+
+    sponsorship = Sponsorship(
+        startup=StartupFactory(),
+        territory=TerritoryFactory(),
+        commitment_document=SimpleUploadedFile(name, content),
+    )
+    with pytest.raises(ValidationError) as refused:
+        sponsorship.full_clean()
+    assert message in str(refused.value.message_dict["commitment_document"])
+    assert not Sponsorship.objects.filter(pk=sponsorship.pk).exists()
+    sponsorship.commitment_document = SimpleUploadedFile("engagement.pdf", b"%PDF-1.7\nok")
+    sponsorship.full_clean()  # a real PDF passes
