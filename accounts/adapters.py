@@ -1,15 +1,66 @@
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.utils.translation import ngettext
+
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.mfa.adapter import DefaultMFAAdapter
 
 from accounts.permissions import requires_mfa
+from accounts.security_log import log_event
+
+
+def _account_tried(email: str):
+    # The account tried, if there is one: the typed text itself is never logged (people
+    # sometimes type their password in the e-mail field).
+    return get_user_model().objects.filter(email__iexact=email).first()
 
 
 class AccountAdapter(DefaultAccountAdapter):
     """allauth account behaviour for Territoires Lab."""
 
+    @property
+    def error_messages(self) -> dict:
+        minutes = settings.LOGIN_LOCKOUT_MINUTES
+        return {
+            **super().error_messages,
+            # allauth's own says neither how long nor what else to do.
+            "too_many_login_attempts": ngettext(
+                "Trop de tentatives de connexion échouées. Par sécurité, la connexion est "
+                "bloquée pendant %(minutes)s minute au plus : réessayez plus tard, ou "
+                "choisissez un nouveau mot de passe avec « Mot de passe oublié ? ».",
+                "Trop de tentatives de connexion échouées. Par sécurité, la connexion est "
+                "bloquée pendant %(minutes)s minutes au plus : réessayez plus tard, ou "
+                "choisissez un nouveau mot de passe avec « Mot de passe oublié ? ».",
+                minutes,
+            )
+            % {"minutes": minutes},
+        }
+
     def populate_username(self, request, user):
         # There is no username: users log in with their e-mail address.
         return None
+
+    def pre_authenticate(self, request, **credentials):
+        try:
+            super().pre_authenticate(request, **credentials)
+        except ValidationError:
+            log_event(
+                "login_locked",
+                request=request,
+                user=_account_tried(credentials.get("email", "")),
+                outcome="refused",
+            )
+            raise
+
+    def authentication_failed(self, request, **credentials):
+        log_event(
+            "login_failed",
+            request=request,
+            user=_account_tried(credentials.get("email", "")),
+            outcome="failure",
+        )
+        super().authentication_failed(request, **credentials)
 
 
 class MfaAdapter(DefaultMFAAdapter):

@@ -4,6 +4,9 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.enums import Role
 
+# How a deleted account's authored records name it (accounts.services.account_delete).
+FORMER_MEMBER = _("ancien membre")
+
 
 class UserManager(BaseUserManager):
     """Users are identified by their e-mail address; there is no username."""
@@ -52,6 +55,9 @@ class User(AbstractUser):
     calendar_token = models.CharField(
         _("jeton du calendrier"), max_length=64, unique=True, null=True, blank=True, editable=False
     )
+    # Set when the person deleted their account: the row stays, emptied of everything
+    # personal, so that the decisions and lessons they wrote keep an author.
+    anonymised_at = models.DateTimeField(_("compte supprimé le"), null=True, blank=True)
 
     USERNAME_FIELD = "email"
     EMAIL_FIELD = "email"
@@ -67,7 +73,13 @@ class User(AbstractUser):
     def __str__(self):
         return self.get_full_name()
 
+    @property
+    def is_former_member(self) -> bool:
+        return self.anonymised_at is not None
+
     def get_full_name(self):
+        if self.is_former_member:
+            return str(FORMER_MEMBER)
         return (
             self.display_name
             or " ".join(filter(None, [self.first_name, self.last_name]))
@@ -75,4 +87,6 @@ class User(AbstractUser):
         )
 
     def get_short_name(self):
+        if self.is_former_member:
+            return str(FORMER_MEMBER)
         return self.display_name or self.first_name or self.email

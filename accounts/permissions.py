@@ -12,12 +12,18 @@ def is_demo_account(user) -> bool:
 
 
 def requires_mfa(user) -> bool:
-    """Staff, superusers and coaches must protect their account with MFA."""
+    """Staff, superusers and coaches must protect their account with MFA.
+
+    A coach is anyone who coaches an incubator or a cohort, whatever their role
+    field says: coaching is what gives phase decisions and coaches' notes.
+    """
     if not user.is_authenticated or not settings.MFA_REQUIRED_FOR_PRIVILEGED:
         return False
     if settings.MFA_EXEMPT_DEMO_ACCOUNTS and is_demo_account(user):
         return False
-    return user.is_staff or user.is_superuser or user.role in MFA_REQUIRED_ROLES
+    if user.is_staff or user.is_superuser or user.role in MFA_REQUIRED_ROLES:
+        return True
+    return user.coached_incubators.exists() or user.cohorts.exists()
 
 
 def has_mfa(user) -> bool:

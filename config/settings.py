@@ -40,7 +40,7 @@ SECRET_KEY = os.environ.get("SECRET_KEY", "")
 if not SECRET_KEY:
     if not DEBUG:
         raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.")
-    SECRET_KEY = "dev-only-insecure-key-do-not-use-in-production-0123456789"  # noqa: S105
+    SECRET_KEY = "dev-only-insecure-key-do-not-use-in-production-0123456789"  # noqa: S105 - DEBUG only
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
@@ -105,7 +105,9 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "config.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "accounts.middleware.SessionTimeoutMiddleware",
     "accounts.middleware.RequireMfaMiddleware",
+    "accounts.middleware.SecurityLogMiddleware",  # 403 and 429 responses, whoever made them
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",  # who made each edit
@@ -325,7 +327,14 @@ ACCOUNT_CHANGE_EMAIL = True
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = False
 ACCOUNT_EMAIL_CONFIRMATION_EXPIRE_DAYS = 3
 ACCOUNT_PREVENT_ENUMERATION = True
-# ACCOUNT_RATE_LIMITS is left unset on purpose: allauth's default limits apply.
+# After 5 failed logins on an e-mail address, that account is locked for this long (or
+# until its password is reset); 10 failures a minute lock a client address for a minute.
+# The counters live in the default cache, which must be shared by every process in
+# production (CACHE_URL, or CACHE_BACKEND=…DatabaseCache: `check --deploy` says so).
+LOGIN_LOCKOUT_MINUTES = 15
+ACCOUNT_RATE_LIMITS = {"login_failed": f"10/m/ip,5/{LOGIN_LOCKOUT_MINUTES}m/key"}
+# Changing one's password keeps this session and ends all the others (Django checks a
+# hash of the password on every request of every session).
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Territoires Lab] "
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "http" if DEBUG else "https"
@@ -627,7 +636,11 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
+# A session ends 12 hours after login whatever the activity, and after 2 hours without
+# a request (accounts.middleware.SessionTimeoutMiddleware); without "Se souvenir de moi"
+# at login, its cookie also goes when the browser closes.
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 60 * 60 * 12)
+SESSION_IDLE_TIMEOUT = env_int("SESSION_IDLE_TIMEOUT", 60 * 60 * 2)
 
 # --- Logging ----------------------------------------------------------------------
 
@@ -641,5 +654,7 @@ LOGGING = {
         # Task start/finish lines and page-creation notices are noise at INFO.
         "django_tasks": {"level": "WARNING"},
         "wagtail": {"level": "WARNING"},
+        # accounts.security_log: one JSON object per line on stderr, whatever LOG_LEVEL.
+        "security": {"level": "INFO"},
     },
 }

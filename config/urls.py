@@ -30,6 +30,8 @@ urlpatterns = [
     path("api/v1/", include("incubator.api.urls")),
     path("paiements/", include((payment_views.payments_urlpatterns, "payments"))),
     path("comptes/profil/", account_views.profile, name="account_profile"),
+    path("comptes/mes-donnees/", account_views.data_download, name="account_data_download"),
+    path("comptes/supprimer/", account_views.account_delete, name="account_delete"),
     path("documents/", include(wagtaildocs_urls)),
     # Without a CSRF token, public pages are the same for every visitor and can be
     # cached whole; forging a language switch gains an attacker nothing.

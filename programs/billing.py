@@ -26,6 +26,7 @@ import stripe
 
 from accounts.enums import Role
 from accounts.models import User
+from accounts.security_log import log_event
 from incubator.exceptions import IncubatorError, InvalidValue
 from incubator.models import Sponsorship
 from incubator.templatetags.money import euros
@@ -325,10 +326,19 @@ def online_payment_enabled() -> bool:
     return bool(settings.STRIPE_SECRET_KEY)
 
 
+# Stripe answers within a second or two. The library waits 80 s by default: a Stripe that
+# accepts connections and never answers would hold the request until gunicorn kills the
+# worker (30 s) instead of showing UNAVAILABLE. Paying makes two calls in a row.
+STRIPE_TIMEOUT_SECONDS = 10
+
+
 def _client() -> stripe.StripeClient:
     base = {"api": settings.STRIPE_API_BASE} if settings.STRIPE_API_BASE else {}
     return stripe.StripeClient(
-        settings.STRIPE_SECRET_KEY, base_addresses=base, max_network_retries=0
+        settings.STRIPE_SECRET_KEY,
+        base_addresses=base,
+        max_network_retries=0,
+        http_client=stripe.new_default_http_client(timeout=STRIPE_TIMEOUT_SECONDS),
     )
 
 
@@ -493,6 +503,18 @@ def event_apply(event: dict) -> StripeEvent:
     row.payment = payment
     row.processed_at = timezone.now()
     row.save(update_fields=["outcome", "payment", "processed_at"])
+    if payment is not None:
+        transaction.on_commit(
+            lambda: log_event(
+                "payment",
+                outcome=payment.status,
+                stripe_event=row.event_id,
+                stripe_event_type=row.type,
+                payment_id=payment.pk,
+                contribution_id=payment.contribution_id,
+                contribution_status=Contribution.objects.get(pk=payment.contribution_id).status,
+            )
+        )
     return row
 
 

@@ -159,6 +159,8 @@ ROWS = {
             TO_LOGIN,
         ),
         Row("account_profile", lambda w: reverse("account_profile"), LOGGED_IN),
+        Row("account_data_download", lambda w: reverse("account_data_download"), LOGGED_IN),
+        Row("account_delete", lambda w: reverse("account_delete"), LOGGED_IN),
         # ProConnect is not configured in tests: its two views are a 404 for everyone.
         Row("proconnect_login", lambda w: reverse("proconnect_login"), GONE),
         Row("proconnect_callback", lambda w: reverse("proconnect_callback"), GONE),

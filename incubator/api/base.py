@@ -84,6 +84,17 @@ class OpenDataPagination(PageNumberPagination):
             )
         return super().paginate_queryset(queryset, request, view)
 
+    def get_schema_operation_parameters(self, view):
+        # Say the bounds enforced above, so clients (and schemathesis) know them.
+        bounds = {
+            self.page_query_param: {"minimum": 1},
+            self.page_size_query_param: {"minimum": 1, "maximum": self.max_page_size},
+        }
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            parameter["schema"].update(bounds[parameter["name"]])
+        return parameters
+
 
 def not_modified(request, version: Version):
     """A 304 when the client's copy is current (If-None-Match, else If-Modified-Since)."""

@@ -3,7 +3,8 @@
 They only narrow querysets that are already public (`incubator.api.queries`):
 no parameter can widen them. An unknown value is a 400 with a French message;
 a private startup's slug is refused like an unknown one, so the API never
-confirms it exists.
+confirms it exists. An empty value (`?phase=`) means no filter, as from an
+HTML form, and the OpenAPI description says so.
 """
 
 import django_filters
@@ -17,9 +18,15 @@ def _startup_choices(request):
     return public_startups()
 
 
+def or_empty(choices) -> list[tuple[str, str]]:
+    """The choices plus "": the schema's enum then admits the empty value the filter accepts."""
+    return [("", "(aucun filtre)"), *choices]
+
+
 class StartupFilter(django_filters.FilterSet):
     phase = django_filters.ChoiceFilter(
-        choices=Phase.choices, help_text="Phase actuelle (identifiant beta.gouv.fr)."
+        choices=or_empty(Phase.choices),
+        help_text="Phase actuelle (identifiant beta.gouv.fr) ; vide : toutes.",
     )
     incubator = django_filters.ModelChoiceFilter(
         field_name="incubator",
@@ -48,8 +55,8 @@ class StartupFilter(django_filters.FilterSet):
 class LessonFilter(django_filters.FilterSet):
     reason = django_filters.ChoiceFilter(
         field_name="failure__reason",
-        choices=FailureReason.choices,
-        help_text="Cause de l’échec dont vient la leçon.",
+        choices=or_empty(FailureReason.choices),
+        help_text="Cause de l’échec dont vient la leçon ; vide : toutes.",
     )
     theme = django_filters.ModelChoiceFilter(
         field_name="themes",

@@ -3,7 +3,6 @@
 from django.contrib.auth.decorators import login_not_required
 from django.urls import path
 
-from drf_spectacular.views import SpectacularSwaggerView
 from rest_framework.routers import SimpleRouter
 
 from incubator.api import views
@@ -28,7 +27,7 @@ urlpatterns = [
     # JSON or YAML: ?format=json, ?format=yaml (YAML by default).
     path("schema/", views.SchemaView.as_view(), name="schema"),
     # Swagger UI, its scripts served from the drf-spectacular-sidecar package (no CDN).
-    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+    path("docs/", views.DocsView.as_view(url_name="api:schema"), name="docs"),
     *router.urls,
 ]
 

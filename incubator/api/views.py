@@ -11,21 +11,25 @@ from collections.abc import Callable
 
 from django.db.models import QuerySet
 from django.http import HttpResponse
+from django.template import engines
 from django.utils.translation import gettext_lazy as _
 
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
-from drf_spectacular.views import SpectacularAPIView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework import exceptions, mixins, viewsets
+from rest_framework.renderers import TemplateHTMLRenderer
 from rest_framework.response import Response
 from rest_framework.reverse import reverse
 
 from incubator.api import queries
 from incubator.api.base import (
+    AnonThrottle,
     OpenDataAccess,
     OpenDataPagination,
     OpenDataView,
+    UserThrottle,
     not_modified,
     with_validators,
 )
@@ -286,8 +290,27 @@ class ApiRootView(OpenDataView):
 
 
 class SchemaView(SpectacularAPIView):
-    """The OpenAPI description: YAML by default, JSON with ?format=json."""
+    """The OpenAPI description: YAML by default, JSON with ?format=json.
+
+    Throttled like the data: each request generates the whole description.
+    """
+
+    throttle_classes = [AnonThrottle, UserThrottle]
 
     def _get_filename(self, request, version):
         # drf-spectacular names the file after the title, which has non-ASCII characters.
         return f"territoires-lab-api-v1.{self.perform_content_negotiation(request, force=True)[0].format}"
+
+
+class FrenchErrorHTMLRenderer(TemplateHTMLRenderer):
+    """HTML whose error pages give the French message, not DRF's "429 Too Many Requests"."""
+
+    def get_exception_template(self, response):
+        return engines["django"].from_string("{{ detail }}")
+
+
+class DocsView(SpectacularSwaggerView):
+    """Swagger UI over the description, throttled like the rest of the API."""
+
+    throttle_classes = [AnonThrottle, UserThrottle]
+    renderer_classes = [FrenchErrorHTMLRenderer]

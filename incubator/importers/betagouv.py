@@ -66,6 +66,8 @@ EVENT_LABELS = {
     "other": "",  # the comment says what it was
 }
 DEFAULT_EVENT_TITLE = "Événement"
+# In euros, what a 64-bit column of cents holds (SQLite, PostgreSQL): more is a typo.
+MAX_AMOUNT = Decimal(2**63 - 1) / 100
 
 PHASE_NAMES = {
     "investigation": Phase.INVESTIGATION,
@@ -137,7 +139,8 @@ def read_markdown(path: Path) -> tuple[dict, str]:
         raise UnreadableFile(
             _("fichier illisible : %(error)s") % {"error": exc.strerror or exc}
         ) from exc
-    match = FRONT_MATTER.match(text.replace("\r\n", "\n"))
+    # NUL characters mean nothing in markdown and PostgreSQL refuses them in text.
+    match = FRONT_MATTER.match(text.replace("\r\n", "\n").replace("\x00", ""))
     if match is None:
         raise UnreadableFile(
             _("pas d’en-tête YAML : le fichier doit commencer et finir son en-tête par « --- ».")
@@ -182,7 +185,8 @@ def read_source_commit(root: Path) -> str:
 
 def text_value(value) -> str:
     """A YAML scalar as stripped text; "" for None."""
-    return "" if value is None else str(value).strip()
+    # YAML's "\0" escape gives NUL characters, which PostgreSQL refuses in text.
+    return "" if value is None else str(value).replace("\x00", "").strip()
 
 
 def parse_date(value) -> datetime.date | None:
@@ -879,7 +883,7 @@ class BetagouvImporter:
             return False
         try:
             amount = Decimal(text_value(fast.get("montant")))
-            if not amount.is_finite() or amount < 0:
+            if not amount.is_finite() or not 0 <= amount <= MAX_AMOUNT:
                 raise InvalidOperation
         except (AttributeError, InvalidOperation):
             result.warnings.append(_("financement FAST sans montant valide : ignoré."))

@@ -351,6 +351,8 @@ def _milestone_item(milestone: Milestone) -> MilestoneItem:
 
 
 def _member_name(user) -> str:
+    if user.is_former_member:
+        return user.get_full_name()  # « ancien membre »: the account was deleted
     # Never the e-mail address, which get_full_name() falls back to.
     name = user.display_name or " ".join(filter(None, [user.first_name, user.last_name]))
     return name.strip() or _("Nom non renseigné")

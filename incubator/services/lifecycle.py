@@ -14,6 +14,7 @@ from django.utils.formats import date_format
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
+from accounts.security_log import log_event
 from incubator import notifications, public_cache
 from incubator.enums import (
     ALLOWED_TRANSITIONS,
@@ -117,6 +118,18 @@ def _write_transition(
     )
     # E-mails go out only once the decision is committed.
     transaction.on_commit(lambda: notifications.phase_decision_recorded(transition.pk))
+    transaction.on_commit(
+        lambda: log_event(
+            "phase_decision",
+            user=actor,
+            startup_id=startup.pk,
+            transition_id=transition.pk,
+            kind=kind,
+            from_phase=transition.from_phase,
+            to_phase=to_phase,
+            gate_overridden=bool(gate_override_reason),
+        )
+    )
     startup.phase, startup.phase_since = to_phase, on
     startup.phase_deadline = startup.compute_phase_deadline()
     startup.last_activity_at = timezone.now()

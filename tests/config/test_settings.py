@@ -11,6 +11,9 @@ PRODUCTION_ENV = {
     "ALLOWED_HOSTS": "territoires-lab.example.org",
     "DATABASE_URL": "sqlite:////tmp/territoires-lab-deploy-check.sqlite3",
     "EMAIL_HOST": "smtp.example.org",
+    # A cache shared by the workers (rate limits): Redis in docs/scaling.md, or the database.
+    "CACHE_BACKEND": "django.core.cache.backends.db.DatabaseCache",
+    "CACHE_LOCATION": "territoires_lab_cache",
 }
 
 

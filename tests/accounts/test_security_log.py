@@ -1,0 +1,228 @@
+"""The security log: one JSON line per event, with who, where, what, and never a secret."""
+
+import datetime
+import json
+import time
+
+from django.test import RequestFactory
+from django.urls import reverse
+from django.utils import timezone
+
+import pytest
+from allauth.mfa.models import Authenticator
+from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
+
+from accounts.security_log import REDACTED, log_event
+from incubator.enums import Phase
+from incubator.models import Sponsorship
+from incubator.services import lifecycle
+from programs.models import Contribution
+from tests.factories import (
+    TEST_PASSWORD,
+    CohortFactory,
+    StartupFactory,
+    TerritoryFactory,
+    UserFactory,
+)
+from tests.payments.fake_stripe import checkout_session_object, make_event, sign
+
+pytestmark = pytest.mark.django_db
+
+FIELDS = {"timestamp", "event", "outcome", "user_id", "ip", "path", "details"}
+WRONG_PASSWORD = "mauvais-mot-de-passe-123"
+
+
+@pytest.fixture
+def events(caplog):
+    """The security events logged so far, each line parsed from its JSON."""
+    caplog.set_level("INFO", logger="security")
+
+    def read(name=None):
+        lines = [record.getMessage() for record in caplog.records if record.name == "security"]
+        parsed = [json.loads(line) for line in lines]  # fails on any line that is not JSON
+        for entry in parsed:
+            assert set(entry) == FIELDS, entry
+            datetime.datetime.fromisoformat(entry["timestamp"])
+        return [entry for entry in parsed if name is None or entry["event"] == name]
+
+    read.text = lambda: caplog.text
+    return read
+
+
+def log_in(client, user, password=TEST_PASSWORD):
+    return client.post(reverse("account_login"), {"login": user.email, "password": password})
+
+
+def test_a_login_and_a_logout(client, events):
+    user = UserFactory()
+    log_in(client, user)
+    client.post(reverse("account_logout"))
+
+    [login] = events("login")
+    assert login["user_id"] == user.pk and login["outcome"] == "success"
+    assert login["ip"] == "127.0.0.1" and login["path"] == reverse("account_login")
+    assert login["details"] == {"methods": ["password"]}
+    [logout] = events("logout")
+    assert logout["user_id"] == user.pk and logout["path"] == reverse("account_logout")
+    assert TEST_PASSWORD not in events.text()
+
+
+def test_failures_and_the_lockout_name_the_account_but_not_what_was_typed(client, events):
+    user = UserFactory()
+    for _ in range(5):
+        log_in(client, user, WRONG_PASSWORD)
+    log_in(client, user)  # the right password, too late
+    client.post(reverse("account_login"), {"login": "personne@nulle-part.fr", "password": "x"})
+
+    failures = events("login_failed")
+    assert len(failures) == 6
+    assert {entry["outcome"] for entry in failures} == {"failure"}
+    assert [entry["user_id"] for entry in failures] == [user.pk] * 5 + [None]
+    [locked] = events("login_locked")
+    assert locked["user_id"] == user.pk and locked["outcome"] == "refused"
+    assert locked["ip"] == "127.0.0.1"
+    for typed in (WRONG_PASSWORD, TEST_PASSWORD, user.email, "personne@nulle-part.fr"):
+        assert typed not in events.text()
+
+
+def current_code(secret):
+    return format_hotp_value(hotp_value(secret, int(time.time()) // 30))
+
+
+def test_mfa_set_up_used_wrongly_renewed_and_removed(
+    client, events, django_capture_on_commit_callbacks
+):
+    agent = UserFactory()
+    client.force_login(agent)
+    client.get(reverse("mfa_activate_totp"))
+    client.post(reverse("account_reauthenticate"), {"password": TEST_PASSWORD})
+    client.get(reverse("mfa_activate_totp"))
+    secret = client.session["mfa.totp.secret"]
+    code = current_code(secret)
+    # allauth announces the new factors once they are committed.
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("mfa_activate_totp"), {"code": code})
+        client.post(reverse("mfa_generate_recovery_codes"))
+    assert Authenticator.objects.filter(user=agent, type=Authenticator.Type.TOTP).exists()
+    client.logout()
+    log_in(client, agent)
+    client.post(reverse("mfa_authenticate"), {"code": "000000"})
+
+    added = events("mfa_added")
+    assert [entry["details"]["authenticator"] for entry in added] == ["totp", "recovery_codes"]
+    assert {entry["user_id"] for entry in added} == {agent.pk}
+    assert events("mfa_reset")[0]["details"] == {"authenticator": "recovery_codes"}
+    [failed] = events("mfa_failed")
+    assert failed["outcome"] == "failure" and failed["user_id"] == agent.pk
+
+    # The app's code was just used (and may not be replayed): in with a recovery code.
+    recovery = Authenticator.objects.get(user=agent, type=Authenticator.Type.RECOVERY_CODES)
+    recovery_code = recovery.wrap().get_unused_codes()[0]
+    client.post(reverse("mfa_authenticate"), {"code": recovery_code})
+    assert events("mfa_recovery_code_used")[0]["user_id"] == agent.pk
+
+    client.post(reverse("account_reauthenticate"), {"password": TEST_PASSWORD})
+    client.post(reverse("mfa_deactivate_totp"))
+    removed = [entry["details"]["authenticator"] for entry in events("mfa_removed")]
+    assert removed == ["totp", "recovery_codes"]
+    for secret_value in (secret, code, recovery_code):
+        assert secret_value not in events.text()
+
+
+def test_a_refused_page_is_logged_and_still_shows_the_usual_403(client, events):
+    agent = UserFactory()
+    client.force_login(agent)
+
+    response = client.get(reverse("workspace:board"))
+
+    assert response.status_code == 403 and "Accès refusé" in response.text
+    [denied] = events("permission_denied")
+    assert denied["user_id"] == agent.pk and denied["outcome"] == "denied"
+    assert denied["path"] == reverse("workspace:board")
+    assert denied["details"] == {"method": "GET"}
+
+
+def test_a_rate_limited_request_is_logged(client, events, settings):
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {"anon": "1/minute", "user": "1/minute"},
+    }
+    assert client.get("/api/v1/startups/").status_code == 200
+    assert client.get("/api/v1/startups/").status_code == 429
+
+    [limited] = events("rate_limited")
+    assert limited["path"] == "/api/v1/startups/" and limited["user_id"] is None
+    assert limited["outcome"] == "denied"
+
+
+def test_a_phase_decision_is_logged_once_committed(events, django_capture_on_commit_callbacks):
+    coach = UserFactory(coach=True)
+    startup = StartupFactory()
+    with django_capture_on_commit_callbacks(execute=True):
+        transition = lifecycle.startup_change_phase(
+            startup=startup,
+            to_phase=Phase.CONSTRUCTION,
+            actor=coach,
+            on=timezone.localdate(),
+            rationale="Le besoin est confirmé sur le terrain.",
+            gate_override_reason="Comité exceptionnel.",
+        )
+
+    [decision] = events("phase_decision")
+    assert decision["user_id"] == coach.pk
+    assert decision["details"] == {
+        "startup_id": startup.pk,
+        "transition_id": transition.pk,
+        "kind": transition.kind,
+        "from_phase": Phase.INVESTIGATION,
+        "to_phase": Phase.CONSTRUCTION,
+        "gate_overridden": bool(transition.gate_override_reason),
+    }
+
+
+def test_payments_marked_paid_or_failed_by_stripe_are_logged(
+    client, events, settings, django_capture_on_commit_callbacks
+):
+    settings.STRIPE_WEBHOOK_SECRET = "whsec_test_secret"
+    cohort = CohortFactory(program__contribution_cents_per_year=12_000_00)
+    startup = StartupFactory(cohort=cohort, incubator=cohort.program.incubator)
+    sponsorship = Sponsorship.objects.create(
+        startup=startup, territory=TerritoryFactory(), start_date=datetime.date(2026, 1, 1)
+    )
+    contribution = Contribution.objects.get(sponsorship=sponsorship)
+
+    def post(event):
+        payload = json.dumps(event).encode()
+        client.post(
+            "/paiements/stripe/webhook/",
+            payload,
+            content_type="application/json",
+            headers={"stripe-signature": sign(payload, settings.STRIPE_WEBHOOK_SECRET)},
+        )
+
+    sepa = checkout_session_object(
+        amount_total=contribution.remaining_cents,
+        payment_status="unpaid",
+        metadata={"contribution_id": str(contribution.pk)},
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        post(make_event("checkout.session.completed", sepa))
+        post(make_event("checkout.session.async_payment_failed", sepa))
+
+    pending, failed = events("payment")
+    assert pending["outcome"] == "pending" and failed["outcome"] == "failed"
+    assert failed["details"]["contribution_id"] == contribution.pk
+    assert failed["details"]["contribution_status"] == "failed"
+    assert failed["details"]["stripe_event_type"] == "checkout.session.async_payment_failed"
+    assert settings.STRIPE_WEBHOOK_SECRET not in events.text()
+
+
+def test_a_detail_named_like_a_secret_is_masked(events):
+    request = RequestFactory().post("/quelque-part/", REMOTE_ADDR="192.0.2.1")
+    request.user = UserFactory()
+    log_event("test", request=request, password="hunter2", code="123456", api_token="t0k3n")
+
+    [entry] = events("test")
+    assert entry["user_id"] == request.user.pk and entry["ip"] == "192.0.2.1"
+    assert entry["details"] == {"password": REDACTED, "code": REDACTED, "api_token": REDACTED}
+    assert "hunter2" not in events.text() and "t0k3n" not in events.text()
