@@ -1,3 +1,6 @@
+import base64
+import hashlib
+
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
@@ -5,6 +8,7 @@ from django.utils.translation import ngettext
 
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.mfa.adapter import DefaultMFAAdapter
+from cryptography.fernet import Fernet
 
 from accounts.permissions import requires_mfa
 from accounts.security_log import log_event
@@ -63,7 +67,30 @@ class AccountAdapter(DefaultAccountAdapter):
         super().authentication_failed(request, **credentials)
 
 
+# Marks a secret encrypted by `MfaAdapter`; those stored before it are read as they are.
+ENCRYPTED_PREFIX = "fernet:"
+
+
+def _mfa_cipher() -> Fernet:
+    """Fernet with MFA_ENCRYPTION_KEY, or a key derived from SECRET_KEY when it is unset."""
+    key = settings.MFA_ENCRYPTION_KEY or base64.urlsafe_b64encode(
+        hashlib.sha256(f"territoires-lab-mfa:{settings.SECRET_KEY}".encode()).digest()
+    )
+    return Fernet(key)
+
+
 class MfaAdapter(DefaultMFAAdapter):
+    # TOTP secrets and recovery-code seeds are encrypted in the database: a read of the
+    # database, a backup or an export gives no one a second factor without the key.
+    def encrypt(self, text: str) -> str:
+        return ENCRYPTED_PREFIX + _mfa_cipher().encrypt(text.encode()).decode()
+
+    def decrypt(self, encrypted_text: str) -> str:
+        if not encrypted_text.startswith(ENCRYPTED_PREFIX):
+            return encrypted_text
+        token = encrypted_text.removeprefix(ENCRYPTED_PREFIX).encode()
+        return _mfa_cipher().decrypt(token).decode()
+
     def can_delete_authenticator(self, authenticator) -> bool:
         # Staff and coaches cannot switch off the MFA that their role requires.
         if authenticator.type == authenticator.Type.TOTP and requires_mfa(authenticator.user):

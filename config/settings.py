@@ -317,6 +317,9 @@ LOGOUT_REDIRECT_URL = "/"
 
 ACCOUNT_ADAPTER = "accounts.adapters.AccountAdapter"
 MFA_ADAPTER = "accounts.adapters.MfaAdapter"
+# The Fernet key that encrypts TOTP secrets in the database (accounts.adapters); unset, one
+# is derived from SECRET_KEY, so changing SECRET_KEY then means setting up MFA again.
+MFA_ENCRYPTION_KEY = os.environ.get("MFA_ENCRYPTION_KEY", "")
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
