@@ -312,7 +312,7 @@ def gunicorn_server(env: dict[str, str], log: Path):
     ]
     with log.open("ab") as log_file:
         # Its own process group: stopping it takes the workers too, whatever happens here.
-        server = subprocess.Popen(  # noqa: S603
+        server = subprocess.Popen(  # noqa: S603 - gunicorn with our arguments, no shell
             command, env=env, cwd=ROOT, stdout=log_file, stderr=log_file, start_new_session=True
         )
     base_url = f"http://127.0.0.1:{port}"
@@ -349,7 +349,7 @@ def wrk_runs(url: str, *, cookie: str, duration: int, runs: int) -> dict:
         command += ["-H", f"Cookie: {cookie}"]
     results = []
     for _run in range(runs):
-        completed = subprocess.run(  # noqa: S603
+        completed = subprocess.run(  # noqa: S603 - wrk with our arguments, no shell
             [*command, url], capture_output=True, text=True, check=True
         )
         last_line = completed.stdout.strip().splitlines()[-1]
@@ -420,13 +420,13 @@ def small_data_queries(base_url: str, seed: int, static_root: Path) -> dict:
 
 def _run_worker(env, *args, timeout=3600) -> None:
     command = [sys.executable, str(Path(__file__).resolve()), "--worker", *args]
-    if subprocess.run(command, env=env, timeout=timeout, check=False).returncode:  # noqa: S603
+    if subprocess.run(command, env=env, timeout=timeout, check=False).returncode:  # noqa: S603 - this script, no shell
         raise SystemExit(f"Worker {args[0]} failed (see above).")
 
 
 def _manage(env, *args) -> subprocess.CompletedProcess:
     command = [sys.executable, str(ROOT / "manage.py"), *args]
-    return subprocess.run(command, env=env, cwd=ROOT, capture_output=True, text=True, check=False)  # noqa: S603
+    return subprocess.run(command, env=env, cwd=ROOT, capture_output=True, text=True, check=False)  # noqa: S603 - manage.py, no shell
 
 
 def time_betagouv_import(env) -> dict:

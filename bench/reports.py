@@ -265,7 +265,7 @@ class ThrowawayDatabase:
 def _run_worker(env, *args, timeout=1800) -> bool:
     """Run this script as a worker subprocess; whether it succeeded (its errors are shown)."""
     command = [sys.executable, str(Path(__file__).resolve()), "--worker", *args]
-    completed = subprocess.run(command, env=env, timeout=timeout, check=False)  # noqa: S603
+    completed = subprocess.run(command, env=env, timeout=timeout, check=False)  # noqa: S603 - this script, no shell
     return completed.returncode == 0
 
 

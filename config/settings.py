@@ -97,6 +97,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "config.csp.ContentSecurityPolicyMiddleware",  # outside the page cache: every response
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "config.middleware.LanguageMiddleware",
@@ -644,6 +645,53 @@ SESSION_COOKIE_HTTPONLY = True
 # at login, its cookie also goes when the browser closes.
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 60 * 60 * 12)
 SESSION_IDLE_TIMEOUT = env_int("SESSION_IDLE_TIMEOUT", 60 * 60 * 2)
+
+# --- Content-Security-Policy ------------------------------------------------------
+
+# Scripts and stylesheets are files from our own origin: no inline script or style, no
+# eval. config.csp adds per response what cannot be said here: the ProConnect and Stripe
+# origins our forms are redirected to, Wagtail's preview frame, the Wagtail admin's own
+# inline widget initialisers (by nonce) and editor styles, Swagger UI's fixed <style>.
+_CSP_SELF = "'self'"
+
+
+def _media_origins() -> list[str]:
+    """Where uploaded images are served from when they live in an S3 bucket."""
+    if MEDIA_STORAGE != "s3":
+        return []  # MEDIA_URL on our own origin
+    options = STORAGES["default"]["OPTIONS"]
+    if options["custom_domain"]:
+        return [f"https://{options['custom_domain']}"]
+    endpoint = options.get("endpoint_url", "")
+    if endpoint:
+        scheme, _sep, host = endpoint.rstrip("/").partition("://")
+        # Path-style (endpoint/bucket/key) or virtual-host (bucket.endpoint/key) addresses.
+        return [f"{scheme}://{host}", f"{scheme}://{options['bucket_name']}.{host}"]
+    return [f"https://{options['bucket_name']}.s3.amazonaws.com"] + (
+        [f"https://{options['bucket_name']}.s3.{options['region_name']}.amazonaws.com"]
+        if options.get("region_name")
+        else []
+    )
+
+
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [_CSP_SELF],
+        "script-src": [_CSP_SELF],
+        "style-src": [_CSP_SELF],
+        # data: for the SVG icons inside DSFR's stylesheet and allauth's MFA QR code.
+        "img-src": [_CSP_SELF, "data:", *_media_origins()],
+        "font-src": [_CSP_SELF],
+        "connect-src": [_CSP_SELF],
+        "object-src": ["'none'"],
+        "base-uri": [_CSP_SELF],
+        "form-action": [_CSP_SELF],
+        "frame-ancestors": ["'none'"],
+    }
+}
+# The admin's check for a new Wagtail release calls releases.wagtail.org: blocked by
+# connect-src, and a third-party request we do not want anyway.
+WAGTAIL_ENABLE_UPDATE_CHECK = False
 
 # --- Logging ----------------------------------------------------------------------
 

@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework import exceptions, mixins, viewsets
 from rest_framework.renderers import TemplateHTMLRenderer
 from rest_framework.response import Response
@@ -309,8 +309,12 @@ class FrenchErrorHTMLRenderer(TemplateHTMLRenderer):
         return engines["django"].from_string("{{ detail }}")
 
 
-class DocsView(SpectacularSwaggerView):
-    """Swagger UI over the description, throttled like the rest of the API."""
+class DocsView(SpectacularSwaggerSplitView):
+    """Swagger UI over the description, throttled like the rest of the API.
+
+    The split view serves its start-up script as a file (`?script`): the
+    Content-Security-Policy allows no inline script.
+    """
 
     throttle_classes = [AnonThrottle, UserThrottle]
     renderer_classes = [FrenchErrorHTMLRenderer]

@@ -89,3 +89,9 @@ def test_the_docs_page_loads_nothing_from_elsewhere(api):
     assert "/static/drf_spectacular_sidecar/swagger-ui-dist/swagger-ui-bundle.js" in html
     assert not re.search(r"""(src|href)=["']https?://""", html)
     assert "cdn" not in html.lower()
+    # Its start-up script is a file of ours, not inline: the CSP allows no inline script.
+    script_url = re.search(r'<script src="([^"]*script=[^"]*)"', html).group(1)
+    script = api.get(script_url.replace("&amp;", "&"))
+    assert script.status_code == 200
+    assert script["Content-Type"].startswith("application/javascript")
+    assert "SwaggerUIBundle" in script.content.decode()

@@ -29,7 +29,7 @@ pytestmark = [
 
 def stored(model) -> dict[int, str]:
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT id, search_document::text FROM {model._meta.db_table}")  # noqa: S608
+        cursor.execute(f"SELECT id, search_document::text FROM {model._meta.db_table}")  # noqa: S608 - our own table
         return dict(cursor.fetchall())
 
 
