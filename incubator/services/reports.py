@@ -10,6 +10,7 @@ which `reports_recover` (run by `manage.py recover_reports`) queues again.
 from __future__ import annotations
 
 import datetime
+import errno
 import hashlib
 import logging
 import uuid
@@ -170,6 +171,20 @@ def _render_pdf(report: Report, report_data) -> bytes:
     }[report.kind](report_data)
 
 
+def _store_pdf(storage, content: bytes) -> str:
+    """Write the PDF under a new name; if writing fails (disk full), remove what was written.
+
+    No row points at the new name until the run is marked done in the same step, so
+    nobody ever reads a half-written file, and none is left behind on a failure.
+    """
+    name = f"reports/{uuid.uuid4().hex}.pdf"
+    try:
+        return storage.save(name, ContentFile(content))
+    except BaseException:
+        storage.delete(name)
+        raise
+
+
 def report_run(report_id: int, *, today: datetime.date | None = None) -> str:
     """Generate a queued report (the background task's body); returns its final status.
 
@@ -206,7 +221,7 @@ def report_run(report_id: int, *, today: datetime.date | None = None) -> str:
             html = str(render_report_html(report_data))
         _step(report_id, 90)
         with transaction.atomic():
-            name = report.pdf.storage.save(f"reports/{uuid.uuid4().hex}.pdf", ContentFile(content))
+            name = _store_pdf(report.pdf.storage, content)
             stored = Report.objects.filter(pk=report_id, status=ReportStatus.RUNNING).update(
                 status=ReportStatus.DONE,
                 progress=100,
@@ -226,6 +241,12 @@ def report_run(report_id: int, *, today: datetime.date | None = None) -> str:
             report.pdf.storage.delete(name)
         if isinstance(exc, IncubatorError):
             reason = exc.message
+        elif isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
+            logger.exception("Report %s failed: no space left to store it", report_id)
+            reason = _(
+                "Le rapport n’a pas pu être enregistré : l’espace de stockage est plein. "
+                "L’équipe technique en a été informée ; relancez la génération plus tard."
+            )
         else:
             logger.exception("Report %s failed", report_id)
             reason = _(
