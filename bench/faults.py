@@ -11,11 +11,10 @@ of bench/datagen.py, then:
   SIGKILLs `manage.py db_worker` while it renders the PDF (that worker pauses
   SLOW_PDF_SECONDS before rendering, a bench-only hook: the report takes well
   under a second otherwise), starts a normal worker and runs `recover_reports` as
-  the cron does; the report must end done, generated once: one file, its
-  checksum, one version.
-  A silent report is requeued once it gave no sign of life for REPORT_STALE_AFTER
-  (10 minutes): by default the recovery is run as it will be then
-  (`reports_recover(now=now + REPORT_STALE_AFTER)`); `--wait-stale` really waits.
+  before each worker start: the killed process is gone from this host, so the
+  report is queued again at once; it must end done, generated once: one file, its
+  checksum, one version. (`--wait-stale` first waits REPORT_STALE_AFTER, the
+  delay after which a worker of another host is given up.)
 - `stripe-unreachable`: gunicorn with Stripe's address on a closed loopback port,
   then on a port that accepts connections and never answers; a territory's
   référent logs in and presses "Payer": the page must say, in French, that online
@@ -337,30 +336,21 @@ def worker_kill(bench: Bench, setup: dict, *, wait_stale: bool) -> None:
 
     worker = bench.db_worker(log)  # systemd's Restart=always
     try:
-        immediate = bench.manage("recover_reports")
-        time.sleep(5)
-        waiting = bench.run("report", report_id)
-        bench.check(
-            fault,
-            "Not run twice while its worker might still be alive",
-            waiting["status"] == "running" and waiting["attempts"] == 1,
-            f"`recover_reports` right away: « {immediate} »; status {waiting['status']}",
-        )
+        # What runs before each worker start (`make run`, systemd's ExecStartPre): the
+        # killed process is gone from this host, so the report is queued again at once.
         if wait_stale:
             print("  waiting REPORT_STALE_AFTER (10 minutes)…", flush=True)
             time.sleep(10 * 60 + 5)
-            recovered = bench.manage("recover_reports")
-        else:
-            recovered = json.dumps(bench.run("recover", 10 * 60 + 1))
+        recovered = bench.manage("recover_reports")
         deadline = time.monotonic() + 300
         while time.monotonic() < deadline and bench.report_row(report_id)[0] != "done":
             time.sleep(0.5)
         done = bench.run("report", report_id)
         bench.check(
             fault,
-            "Requeued once silent, then generated",
+            "Requeued at the worker's restart, then generated",
             done["status"] == "done" and done["attempts"] == 2,
-            f"recovery: {recovered}; status {done['status']}, attempts {done['attempts']}",
+            f"recovery: « {recovered} »; status {done['status']}, attempts {done['attempts']}",
         )
         stored = done["stored"] or {}
         bench.check(

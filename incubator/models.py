@@ -882,6 +882,9 @@ class Report(models.Model):
     started_at = models.DateTimeField(_("commencé le"), null=True, blank=True)
     # Touched at each step: a "running" report whose heartbeat stopped lost its worker.
     heartbeat_at = models.DateTimeField(_("dernier signe de vie"), null=True, blank=True)
+    # "host:pid" of the worker process running it: on that host, a dead process is seen at
+    # once (`reports_recover` at the worker's restart), without waiting for the heartbeat.
+    claimed_by = models.CharField(_("processus"), max_length=150, blank=True)
     finished_at = models.DateTimeField(_("terminé le"), null=True, blank=True)
 
     pdf = models.FileField(_("PDF"), storage=private_storage, upload_to="reports/", blank=True)

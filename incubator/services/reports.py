@@ -4,7 +4,9 @@ A request is a `Report` row (queued) and a task enqueued after the commit;
 the row, not the task queue, is the source of truth. The task claims the
 row with a conditional update, so a duplicated or replayed task does
 nothing; a worker that dies leaves a "running" row whose heartbeat stops,
-which `reports_recover` (run by `manage.py recover_reports`) queues again.
+which `reports_recover` (run by `manage.py recover_reports`) queues again: at
+once when that process ran on this host and is gone (run it before each worker
+starts), else once its heartbeat is older than `REPORT_STALE_AFTER`.
 """
 
 from __future__ import annotations
@@ -13,6 +15,8 @@ import datetime
 import errno
 import hashlib
 import logging
+import os
+import socket
 import uuid
 from typing import TYPE_CHECKING
 
@@ -185,6 +189,29 @@ def _store_pdf(storage, content: bytes) -> str:
         raise
 
 
+def worker_identity() -> str:
+    """This process, as `Report.claimed_by` names it."""
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def _claimer_is_gone(claimed_by: str) -> bool:
+    """True when the process that claimed a report ran on this host and no longer exists.
+
+    Another host's process cannot be checked from here: its heartbeat tells. A reused
+    pid reads as alive, which only delays the recovery to the heartbeat's.
+    """
+    host, _sep, pid = claimed_by.rpartition(":")
+    if host != socket.gethostname() or not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False  # alive, owned by another user
+    return False
+
+
 def report_run(report_id: int, *, today: datetime.date | None = None) -> str:
     """Generate a queued report (the background task's body); returns its final status.
 
@@ -199,6 +226,7 @@ def report_run(report_id: int, *, today: datetime.date | None = None) -> str:
         error="",
         started_at=now,
         heartbeat_at=now,
+        claimed_by=worker_identity(),
         finished_at=None,
     )
     report = (
@@ -261,7 +289,10 @@ def report_run(report_id: int, *, today: datetime.date | None = None) -> str:
 
 
 def report_is_stale(report: Report, *, now: datetime.datetime | None = None) -> bool:
-    """Queued or running with no sign of life for `REPORT_STALE_AFTER`: its worker is gone."""
+    """Its worker is gone: running in a process of this host that no longer exists, or
+    queued or running with no sign of life for `REPORT_STALE_AFTER`."""
+    if report.status == ReportStatus.RUNNING and _claimer_is_gone(report.claimed_by):
+        return True
     now = now or timezone.now()
     last_sign = report.heartbeat_at or report.requested_at
     return (

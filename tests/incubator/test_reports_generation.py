@@ -228,6 +228,50 @@ def test_a_worker_that_dies_mid_way_loses_nothing(team, django_capture_on_commit
     assert fresh.status == ReportStatus.QUEUED
 
 
+def test_a_report_whose_worker_process_is_gone_is_generated_again_at_once(
+    team, django_capture_on_commit_callbacks
+):
+    """The worker's restart runs the recovery: a dead process on this host is seen at once,
+    a live one (or one on another host) keeps the report until its heartbeat goes silent."""
+    import socket
+    import subprocess
+    import sys
+
+    finished = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                              capture_output=True, text=True, check=True)  # fmt: skip
+    dead = f"{socket.gethostname()}:{finished.stdout.strip()}"
+    claims = {
+        "dead": dead,
+        "alive": report_services.worker_identity(),
+        "elsewhere": "autre-serveur:12345",
+    }
+    reports = {}
+    for year, (name, claimed_by) in enumerate(claims.items(), start=2023):
+        report = services.report_request(
+            kind=ReportKind.STARTUP,
+            subject=team["startup"],
+            public=False,
+            user=team["agent"],
+            start=D(year, 1, 1),
+            end=D(year, 12, 31),
+        )
+        # Claimed a second ago, killed in the PDF step: the heartbeat is still fresh.
+        Report.objects.filter(pk=report.pk).update(
+            status=ReportStatus.RUNNING, attempts=1, progress=40, heartbeat_at=timezone.now(),
+            claimed_by=claimed_by,
+        )  # fmt: skip
+        reports[name] = report
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.reports_recover() == {"requeued": 1, "failed": 0}
+    for report in reports.values():
+        report.refresh_from_db()
+    assert reports["dead"].status == ReportStatus.DONE and reports["dead"].attempts == 2
+    assert reports["dead"].sha256 and reports["dead"].version == 1
+    assert reports["alive"].status == reports["elsewhere"].status == ReportStatus.RUNNING
+    # Generated once: a second recovery leaves the finished report alone.
+    assert services.reports_recover() == {"requeued": 0, "failed": 0}
+
+
 def test_a_report_interrupted_too_often_is_failed_for_a_human_to_look_at(team):
     report = services.report_request(
         kind=ReportKind.STARTUP, subject=team["startup"], public=False, user=team["agent"], **YEAR
