@@ -186,8 +186,8 @@ def _email_applicant_on_commit(template: str, application: Application, **contex
         app = Application.objects.select_related(
             "applicant", "call__program", "cohort", "startup"
         ).get(pk=application_id)
-        if not app.applicant.email:
-            return
+        if not app.applicant.email or not app.applicant.is_active:
+            return  # a deleted account (« ancien membre ») keeps no address to write to
         links = {
             "application_url": notifications.absolute_url("workspace:application_edit", app.pk)
         }

@@ -129,6 +129,22 @@ def test_shortlist_then_reject_with_a_reason_emailed(
     assert f"/espace/candidatures/{submitted.pk}/" in mail.outbox[0].body
 
 
+def test_an_applicant_who_deleted_their_account_is_not_written_to(
+    submitted, coach, django_capture_on_commit_callbacks
+):
+    from accounts.services import account_delete
+
+    account_delete(user=submitted.applicant)
+    services.application_shortlist(submitted, coach=coach)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.application_reject(
+            submitted, coach=coach, reason="Le besoin est déjà couvert.", now=AFTER_CALL
+        )
+    submitted.refresh_from_db()
+    assert submitted.status == ApplicationStatus.REJECTED
+    assert mail.outbox == []
+
+
 def test_a_decided_application_is_neither_edited_nor_decided_again(
     submitted, coach, cohort, criterion
 ):
