@@ -334,6 +334,39 @@ def startup_profile(startup: Startup) -> dict:
     }
 
 
+def render_listing(
+    page, request, *, fragment, filter_form, rows, items_name, any_public, label_rows=None
+):
+    """A searchable list page (directory, library): the filters, one page of results and
+    the "nothing yet" or "nothing matches" state, rendered once per public data version."""
+
+    def results_context():
+        form = filter_form(request.GET)
+        filters = form.filters()
+        items = paginate(rows(filters), request, page.PAGE_SIZE)
+        if label_rows is not None:
+            items.object_list = label_rows(items.object_list)
+        return {
+            "page": page,
+            "form": form,
+            "filtered": bool(filters),
+            items_name: items,
+            # Only asked when nothing shows: "nothing yet" or "nothing matches"?
+            "any_public": bool(items.object_list) or any_public().exists(),
+            "extra": {"page_number": items.number},
+        }
+
+    return page.render(
+        request,
+        context_overrides={
+            "results": rendered_fragment(
+                fragment, request, f"cms/includes/{fragment}_results.html", results_context
+            ),
+            "breadcrumb_data": breadcrumb(page, request),
+        },
+    )
+
+
 class StartupDirectoryPage(RoutablePageMixin, BasePage):
     """The public startups: filters, search, pagination, and one route per startup.
 
@@ -356,28 +389,14 @@ class StartupDirectoryPage(RoutablePageMixin, BasePage):
 
     @path("")
     def index(self, request):
-        def results_context():
-            form = startup_filter_form(request.GET)
-            filters = form.filters()
-            startups = paginate(directory_startups(filters), request, self.PAGE_SIZE)
-            return {
-                "page": self,
-                "form": form,
-                "filtered": bool(filters),
-                "startups": startups,
-                # Only asked when nothing shows: "nothing yet" or "nothing matches"?
-                "any_public": bool(startups.object_list) or public_startups().exists(),
-                "extra": {"page_number": startups.number},
-            }
-
-        return self.render(
+        return render_listing(
+            self,
             request,
-            context_overrides={
-                "results": rendered_fragment(
-                    "directory", request, "cms/includes/directory_results.html", results_context
-                ),
-                "breadcrumb_data": breadcrumb(self, request),
-            },
+            fragment="directory",
+            filter_form=startup_filter_form,
+            rows=directory_startups,
+            items_name="startups",
+            any_public=public_startups,
         )
 
     @path("<slug:slug>/", name="startup")

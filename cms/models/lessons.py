@@ -20,11 +20,11 @@ from cms.models.directory import (
     StartupDirectoryPage,
     breadcrumb,
     live_page,
+    render_listing,
 )
 from incubator.enums import FailureReason, Phase, TerritoryKind
 from incubator.models import Lesson, PhaseTransition, Sponsorship, Startup, Territory, Theme
-from incubator.pagination import paginate
-from incubator.public_cache import remember, rendered_fragment
+from incubator.public_cache import remember
 from incubator.search import LESSON_SEARCH_FIELDS, search
 from incubator.selectors import public_lessons
 
@@ -253,29 +253,15 @@ class LessonsLibraryPage(RoutablePageMixin, BasePage):
 
     @path("")
     def index(self, request):
-        def results_context():
-            form = lesson_filter_form(request.GET)
-            filters = form.filters()
-            lessons = paginate(library_lessons(filters), request, self.PAGE_SIZE)
-            lessons.object_list = label_phases(lessons.object_list)
-            return {
-                "page": self,
-                "form": form,
-                "filtered": bool(filters),
-                "lessons": lessons,
-                # Only asked when nothing shows: "nothing yet" or "nothing matches"?
-                "any_public": bool(lessons.object_list) or public_lessons().exists(),
-                "extra": {"page_number": lessons.number},
-            }
-
-        return self.render(
+        return render_listing(
+            self,
             request,
-            context_overrides={
-                "results": rendered_fragment(
-                    "lessons", request, "cms/includes/lessons_results.html", results_context
-                ),
-                "breadcrumb_data": breadcrumb(self, request),
-            },
+            fragment="lessons",
+            filter_form=lesson_filter_form,
+            rows=library_lessons,
+            items_name="lessons",
+            any_public=public_lessons,
+            label_rows=label_phases,
         )
 
     # Wagtail serves only paths of letters, digits, "-" and "_": no "flux.rss".
