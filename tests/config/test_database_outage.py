@@ -142,3 +142,20 @@ def test_a_read_replica_may_still_serve_pages_while_the_primary_refuses(
         response = middleware(rf.get("/annuaire/"))
 
     assert response.status_code == status
+
+
+@pytest.mark.django_db
+def test_the_outage_page_does_not_invite_a_signed_in_user_to_sign_in(agent_client):
+    # The page is rendered without the request: it cannot know who is reading it.
+    with every_query_fails(OperationalError):
+        body = agent_client.get(reverse("workspace:home")).content.decode()
+
+    assert OUTAGE_TITLE in body
+    assert "fr-icon-lock-line" not in body  # the header's "Se connecter" button
+
+
+@pytest.mark.django_db
+def test_an_anonymous_page_still_offers_to_sign_in(client):
+    body = client.get(reverse("account_login")).content.decode()
+
+    assert "fr-icon-lock-line" in body
