@@ -2,8 +2,8 @@
 
     search(public_lessons(), "accueil au guichet", LESSON_SEARCH_FIELDS)
 
-On PostgreSQL: French full-text search (stemming, stop words) with the web
-search-engine syntax (`"exact phrase"`, `-excluded`, `or`), results ranked by
+On PostgreSQL: French full-text search (stemming, stop words, accents and case
+ignored: "ecole" finds « École ») with the web search-engine syntax (`"exact phrase"`, `-excluded`, `or`), results ranked by
 relevance (`search_rank`), the queryset's own order breaking ties.
 Elsewhere (SQLite in development and tests): every word must appear in one of
 the fields, whatever its case and accents ("ecole" finds « École »), in the
@@ -25,7 +25,8 @@ from django.db import connections
 from django.db.models import F, Q, QuerySet
 from django.db.models.expressions import RawSQL
 
-SEARCH_CONFIG = "french"
+# French stemming and stop words, accents ignored (migration incubator 0011).
+SEARCH_CONFIG = "french_unaccent"
 MAX_QUERY_LENGTH = 200
 MAX_WORDS = 8
 

@@ -1,6 +1,6 @@
 """PostgreSQL keeps each startup's and lesson's search words in an indexed column.
 
-The triggers of migration incubator 0007 must store exactly what
+The triggers of migrations incubator 0007 and 0011 must store exactly what
 `SearchVector(*fields)` computes for the fields `incubator.search` searches, and
 keep it current whatever writes the rows.
 """
@@ -84,3 +84,21 @@ def test_other_fields_are_searched_as_before():
     startup = StartupFactory(name="Guichet unique", pitch="Rien")
     StartupFactory(name="Autre", pitch="Un guichet")
     assert list(search(Startup.objects.all(), "guichet", ["name"])) == [startup]
+
+
+def test_accents_and_case_do_not_matter_either_way():
+    """Visitors often type without accents; editors write them (and sometimes not)."""
+    school = StartupFactory(name="École inclusive", pitch="Des élèves accueillis")
+    stop(school, title="Réunir les équipes pédagogiques", body="Trop tôt.")
+    plain = StartupFactory(name="Cantine", pitch="Repas servis a l'ecole")
+
+    for query in ("ecole", "ÉCOLE", "école", "Ecole"):
+        assert set(search(Startup.objects.all(), query, STARTUP_SEARCH_FIELDS)) == {
+            school,
+            plain,
+        }, query
+    assert list(search(Lesson.objects.all(), "equipes pedagogiques", LESSON_SEARCH_FIELDS)) == [
+        school.lessons.get()
+    ]
+    # The search-engine syntax still works on top of it.
+    assert list(search(Startup.objects.all(), "ecole -cantine", STARTUP_SEARCH_FIELDS)) == [school]
