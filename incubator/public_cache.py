@@ -147,8 +147,17 @@ def connect() -> None:
 
 # --- Whole public pages, for anonymous visitors --------------------------------------
 
-# Never cached: private spaces, the back-office, the API (it has its own ETags).
-UNCACHED_PREFIXES = ("/espace/", "/comptes/", "/admin/", "/django-admin/", "/api/", "/i18n/")
+# Never cached: private spaces, the back-office, the API (it has its own ETags), the
+# health check (it must ask the database itself).
+UNCACHED_PREFIXES = (
+    "/espace/",
+    "/comptes/",
+    "/admin/",
+    "/django-admin/",
+    "/api/",
+    "/i18n/",
+    "/sante/",
+)
 CACHEABLE_TYPES = ("text/html", "application/rss+xml", "application/atom+xml", "application/xml")
 
 

@@ -227,6 +227,7 @@ ROWS = {
         Row("set_language", lambda w: reverse("set_language"), (302,) * 10),
         Row("sitemap", lambda w: reverse("sitemap"), PUBLIC),
         Row("robots_txt", lambda w: reverse("robots_txt"), PUBLIC),
+        Row("health", lambda w: reverse("health"), PUBLIC),  # says "ok", nothing more
         # A 404 until the operator names a contact (tests/cms/test_robots.py); public then.
         Row("security_txt", lambda w: reverse("security_txt"), GONE),
         # The token is the credential: calendar apps have no session.
