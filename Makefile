@@ -44,6 +44,7 @@ run: install
 	$(RUN_ENV) $(MANAGE) migrate --no-input -v0
 	$(RUN_ENV) $(MANAGE) seed_demo
 	$(RUN_ENV) $(MANAGE) recover_reports -v0
+	$(RUN_ENV) $(MANAGE) purge_expired_data -v0
 	$(RUN_ENV) $(MANAGE) db_worker --no-reload -v0 & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(RUN_ENV) $(MANAGE) runserver 127.0.0.1:8000

@@ -71,7 +71,8 @@ PERSONAL_DATA_ROWS = [
     [
         "Vos sessions de connexion",
         "Vous garder connecté",
-        "12 heures au plus, 2 heures sans activité",
+        "12 heures au plus, 2 heures sans activité ; les sessions expirées sont effacées "
+        "chaque nuit",
         "Personne",
     ],
     [
@@ -108,8 +109,10 @@ PERSONAL_DATA_ROWS = [
     [
         "Vos candidatures aux appels à projets : réponses, pièces jointes, contact chez le sponsor",
         "Sélectionner les projets",
-        "Brouillons : effacés avec le compte. Candidatures envoyées : conservées ; aucune "
-        "durée maximale n’est encore appliquée.",
+        "Brouillons : effacés avec le compte. Une candidature non retenue (refusée, ou "
+        "restée sans décision) est effacée avec ses réponses et pièces jointes 2 ans après "
+        "la décision ou la clôture de l’appel. Une candidature retenue reste, comme trace "
+        "de la sélection de sa startup.",
         "Vous, puis le comité de sélection de l’incubateur",
     ],
     [
@@ -123,8 +126,8 @@ PERSONAL_DATA_ROWS = [
         "Les paiements des territoires : qui a enregistré un paiement ; pour un paiement en "
         "ligne, les coordonnées saisies chez Stripe (nom, e-mail, adresse de facturation)",
         "Tenir la comptabilité des contributions (obligation légale)",
-        "10 ans (obligation comptable) ; la plateforme ne les efface pas encore d’elle-même "
-        "à l’échéance",
+        "10 ans (obligation comptable) : au-delà, les coordonnées reçues de Stripe sont "
+        "effacées chaque nuit ; le paiement lui-même (montant, référence) reste",
         "Le territoire concerné, l’équipe de la plateforme",
     ],
     [
@@ -136,7 +139,7 @@ PERSONAL_DATA_ROWS = [
     [
         "Les notifications envoyées : numéro de compte et date",
         "Ne jamais envoyer deux fois le même e-mail",
-        "Sans limite appliquée à ce jour",
+        "1 an, puis effacées chaque nuit",
         "Personne",
     ],
     [
@@ -331,5 +334,9 @@ def ensure_mandatory_pages() -> None:
 
 
 def ensure_site_after_migrate(sender, **kwargs) -> None:
+    from cms.legal_pages import legal_pages_refresh  # it imports this module
+
     ensure_site_root()
     ensure_mandatory_pages()
+    # A page still holding a former default text gets the current one (never an edited one).
+    legal_pages_refresh()

@@ -395,6 +395,9 @@ WAGTAIL_I18N_ENABLED = False
 WAGTAILADMIN_PERMITTED_LANGUAGES = [("fr", "Français"), ("en", "English")]
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
 WAGTAILDOCS_EXTENSIONS = ["pdf", "odt", "ods", "docx", "xlsx", "csv", "txt"]
+# Documents live in the private storage (cms.models.documents), never under MEDIA_URL nor in
+# the public bucket: Wagtail's view, which checks collection privacy, is their only door.
+WAGTAILDOCS_DOCUMENT_MODEL = "cms.PrivateDocument"
 WAGTAIL_PASSWORD_MANAGEMENT_ENABLED = False  # allauth owns passwords
 WAGTAIL_PASSWORD_RESET_ENABLED = False
 # No Gravatar: no third-party request (and no e-mail hash) leaves the admin.
@@ -522,7 +525,9 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "private": {
         "BACKEND": "django.core.files.storage.FileSystemStorage",
-        "OPTIONS": {"location": PRIVATE_MEDIA_ROOT, "base_url": None},
+        # A string: Wagtail hands the storage's options to a background task (deleting a
+        # document's file), whose arguments must be JSON.
+        "OPTIONS": {"location": str(PRIVATE_MEDIA_ROOT), "base_url": None},
     },
     "staticfiles": {
         "BACKEND": (

@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from wagtail.contrib.redirects.models import Redirect
-from wagtail.documents.models import Document
+from wagtail.documents import get_document_model
 from wagtail.images.models import Image
 from wagtail.images.tests.utils import get_test_image_file
 from wagtail.search.models import IndexEntry
@@ -93,7 +93,9 @@ def test_a_round_trip_of_the_demo_restores_every_record_and_file(
     # files (the demo's reports and application documents, a commitment letter).
     image = Image.objects.create(title="Logo", file=get_test_image_file())
     image.tags.add("logo")
-    Document.objects.create(title="Charte", file=ContentFile(b"charte", name="charte.txt"))
+    get_document_model().objects.create(
+        title="Charte", file=ContentFile(b"charte", name="charte.txt")
+    )
     sponsorship = Sponsorship.objects.first()
     sponsorship.commitment_document.save("lettre.pdf", ContentFile(b"%PDF-1.4 lettre"))
     # Records the demo has none of: a page revision, a redirect, MFA and ProConnect links,
@@ -152,13 +154,15 @@ def test_a_round_trip_of_the_demo_restores_every_record_and_file(
 
 def test_replace_puts_back_the_exported_data_and_closes_sessions(media_root, tmp_path, client):
     startup = StartupFactory(name="Cantine locale")
-    Document.objects.create(title="Charte", file=ContentFile(b"charte", name="charte.txt"))
+    get_document_model().objects.create(
+        title="Charte", file=ContentFile(b"charte", name="charte.txt")
+    )
     rows, files = database_rows(), stored_files()
     call_command("export_data", str(tmp_path / "export"), verbosity=0)
     # Life goes on after the backup: an edit, a new account logged in, a deleted file.
     Startup.objects.filter(pk=startup.pk).update(name="Cantine renommée")
     client.force_login(UserFactory())
-    storages["default"].delete("documents/charte.txt")
+    storages["private"].delete("documents/charte.txt")
     cached_pages_version = public_cache.current_version()
 
     call_command("import_data", str(tmp_path / "export"), replace=True, verbosity=0)
@@ -177,16 +181,18 @@ def export_dir(media_root, tmp_path):
     public file lost, so that an import that wrote anything would show."""
     StartupFactory()
     UserFactory(email="avant@exemple.fr")
-    Document.objects.create(title="Charte", file=ContentFile(b"charte", name="charte.txt"))
+    get_document_model().objects.create(
+        title="Charte", file=ContentFile(b"charte", name="charte.txt")
+    )
     directory = tmp_path / "export"
     call_command("export_data", str(directory), verbosity=0)
     UserFactory(email="apres@exemple.fr")
-    storages["default"].delete("documents/charte.txt")
+    storages["private"].delete("documents/charte.txt")
     return directory
 
 
 def tamper_file(directory: Path) -> None:
-    with (directory / "files" / "default" / "documents" / "charte.txt").open("ab") as stream:
+    with (directory / "files" / "private" / "documents" / "charte.txt").open("ab") as stream:
         stream.write(b" falsifiee")
 
 
@@ -196,7 +202,7 @@ def tamper_rows(directory: Path) -> None:
 
 
 def remove_file(directory: Path) -> None:
-    (directory / "files" / "default" / "documents" / "charte.txt").unlink()
+    (directory / "files" / "private" / "documents" / "charte.txt").unlink()
 
 
 def change_format_version(directory: Path) -> None:
@@ -216,7 +222,7 @@ def drop_a_migration(directory: Path) -> None:
     [
         (tamper_file, True, "ne correspond pas à son empreinte SHA-256"),
         (tamper_rows, True, "ne correspond pas à son empreinte SHA-256"),
-        (remove_file, True, "Fichier manquant dans l’export : files/default/documents/charte.txt"),
+        (remove_file, True, "Fichier manquant dans l’export : files/private/documents/charte.txt"),
         (change_format_version, True, "Version de format d’export inconnue (99)"),
         (drop_a_migration, True, "pas au même schéma que l’export"),
         (None, False, "La base de données contient déjà des données"),

@@ -11,6 +11,7 @@ from cms.models.base import (
     page_link,
 )
 from cms.models.directory import StartupDirectoryPage
+from cms.models.documents import PrivateDocument
 from cms.models.lessons import LessonsLibraryPage
 from cms.models.news import NewsIndexPage, NewsPage
 from cms.models.program import ProgramPage
@@ -24,6 +25,7 @@ __all__ = [
     "LessonsLibraryPage",
     "NewsIndexPage",
     "NewsPage",
+    "PrivateDocument",
     "ProgramPage",
     "ReportIndexPage",
     "SiteIdentity",

@@ -54,6 +54,8 @@ RETENTIONS = [
     ("15 minutes au plus", "15 minutes at most"),
     ("3 jours", "3 days"),
     ("10 ans", "10 years"),
+    ("2 ans après la décision", "**2 years** after its decision"),
+    ("1 an, puis effacées chaque nuit", "1 year after sending"),
 ]
 
 
