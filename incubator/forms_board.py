@@ -21,7 +21,7 @@ from incubator.forms import (
     decimal_field,
     url_field,
 )
-from incubator.services import next_phases, previous_phase
+from incubator.services import next_phases, previous_phase, review_decisions_for
 
 # Sort keys of the board (GET `tri`, "-" prefix for descending) and their labels.
 BOARD_SORTS = {
@@ -190,14 +190,7 @@ class ReviewForm(PostMortemFields):
         self.next_phases = next_phases(phase) if phase not in TERMINAL_PHASES else []
         self.previous_phase = previous_phase(phase) if phase not in TERMINAL_PHASES else None
 
-        decisions = [ReviewDecision.CONTINUE]
-        if self.next_phases:
-            decisions.append(ReviewDecision.ADVANCE)
-        if self.previous_phase is not None:
-            decisions.append(ReviewDecision.PIVOT)
-        if phase not in TERMINAL_PHASES:
-            decisions.append(ReviewDecision.STOP)
-        self.fields["decision"].choices = [(d.value, d.label) for d in decisions]
+        self.fields["decision"].choices = [(d.value, d.label) for d in review_decisions_for(phase)]
         if len(self.next_phases) > 1:
             self.fields["to_phase"].choices = [(p.value, p.label) for p in self.next_phases]
         else:

@@ -62,6 +62,10 @@ def current_version() -> int:
     return version
 
 
+# What the cache returns for a key it does not hold: unlike None, never a stored value.
+_MISSING = object()
+
+
 def remember(name: str, compute, *, timeout: int | None = None):
     """`compute()`, kept in the cache until the public data changes.
 
@@ -73,8 +77,8 @@ def remember(name: str, compute, *, timeout: int | None = None):
     """
     version = current_version()
     key = f"public-data:{version}:{translation.get_language()}:{name}"
-    value = cache.get(key)
-    if value is None:
+    value = cache.get(key, _MISSING)
+    if value is _MISSING:  # not `None`: a lookup whose answer is None is kept too
         value = compute()
         cache.set(key, value, settings.PUBLIC_DATA_CACHE_SECONDS if timeout is None else timeout)
     return value

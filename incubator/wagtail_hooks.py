@@ -5,6 +5,9 @@ Domain models are snippets, not pages. Phases are never a form field: the
 (startups, reviews, failures, lessons, phase history) cannot be deleted here.
 """
 
+import dataclasses
+
+from django import forms
 from django.contrib import messages
 from django.db import router
 from django.db.models.deletion import Collector, ProtectedError, RestrictedError
@@ -16,15 +19,18 @@ from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.admin_url_finder import AdminURLFinder
 from wagtail.admin.filters import WagtailFilterSet
+from wagtail.admin.panels import FieldPanel, ObjectList
+from wagtail.admin.panels.model_utils import extract_panel_definitions_from_model_class
 from wagtail.admin.ui.menus import MenuItem
 from wagtail.admin.views.generic.models import CreateView
 from wagtail.permission_policies import ModelPermissionPolicy
 from wagtail.permissions import register_permission_policy
 from wagtail.snippets.models import register_snippet
-from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
+from wagtail.snippets.views.snippets import IndexView, SnippetViewSet, SnippetViewSetGroup
 
 import django_filters
 
+from accounts.security_log import log_event
 from incubator import admin_views, services
 from incubator.enums import TERMINAL_PHASES, Phase
 from incubator.models import (
@@ -64,6 +70,20 @@ class ReadOnlyPolicy(ModelPermissionPolicy):
         return action == "view" and (
             super().user_has_permission(user, "view") or super().user_has_permission(user, "change")
         )
+
+
+class LoggedExportIndexView(IndexView):
+    """A listing whose CSV/XLSX export goes to the security log: it holds private rows."""
+
+    def as_spreadsheet(self, queryset, spreadsheet_format):
+        response = super().as_spreadsheet(queryset, spreadsheet_format)
+        log_event(
+            "export_downloaded",
+            self.request,
+            export=f"admin:{self.model._meta.label_lower}",
+            format=spreadsheet_format,
+        )
+        return response
 
 
 register_permission_policy(Startup, ArchiveNotDeletePolicy(Startup))
@@ -116,6 +136,7 @@ class StartupViewSet(SnippetViewSet):
     icon = "rocket"
     menu_label = _("Startups")
     add_view_class = StartupCreateView
+    index_view_class = LoggedExportIndexView
     list_display = [
         "name",
         "incubator",
@@ -173,6 +194,33 @@ class IncubatorViewSet(SnippetViewSet):
     exclude_form_fields = ["source_id"]
 
 
+class CommitmentLetterInput(forms.ClearableFileInput):
+    """The letter on file links to the permission-checked download view: the private storage
+    has no URL of its own, so Django's default link would go nowhere."""
+
+    def is_initial(self, value):
+        return bool(value and getattr(value, "instance", None) and value.instance.pk)
+
+    def format_value(self, value):
+        if self.is_initial(value):
+            return StoredLetter(
+                url=reverse("workspace:commitment_document", args=[value.instance.pk]),
+                name=value.name.rsplit("/", 1)[-1],
+            )
+        return None
+
+
+@dataclasses.dataclass(frozen=True)
+class StoredLetter:
+    """What the file widget shows of a stored letter: its name, and where to download it."""
+
+    url: str
+    name: str
+
+    def __str__(self):
+        return self.name
+
+
 class SponsorshipViewSet(SnippetViewSet):
     """Who sponsors what, and whether the commitment letter is signed."""
 
@@ -187,6 +235,17 @@ class SponsorshipViewSet(SnippetViewSet):
 
     def get_queryset(self, request):
         return Sponsorship.objects.select_related("startup", "territory")
+
+    def get_edit_handler(self):
+        panels = [
+            FieldPanel(panel.field_name, widget=CommitmentLetterInput)
+            if getattr(panel, "field_name", None) == "commitment_document"
+            else panel
+            for panel in extract_panel_definitions_from_model_class(
+                self.model, exclude=self.get_exclude_form_fields()
+            )
+        ]
+        return ObjectList(panels).bind_to_model(self.model)
 
 
 class MembershipViewSet(SnippetViewSet):

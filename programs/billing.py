@@ -241,6 +241,7 @@ def payment_record_manual(
         recorded_by=recorded_by,
     )
     contribution_refresh(contribution)
+    _log_manual_payment("payment", payment, contribution, user=recorded_by)
     return payment
 
 
@@ -284,7 +285,25 @@ def payment_accept_disputed(payment: Payment, *, by, note: str) -> Payment:
     )
     payment.save(update_fields=["status", "paid_on", "note", "updated"])
     contribution_refresh(contribution)
+    _log_manual_payment("payment_accepted", payment, contribution, user=by)
     return payment
+
+
+def _log_manual_payment(event: str, payment: Payment, contribution: Contribution, *, user) -> None:
+    """Money counted on a person's word goes to the security log, once it is committed."""
+    transaction.on_commit(
+        lambda: log_event(
+            event,
+            user=user,
+            outcome=payment.status,
+            source="manual",
+            method=payment.method,
+            amount_cents=payment.amount_cents,
+            payment_id=payment.pk,
+            contribution_id=contribution.pk,
+            contribution_status=contribution.status,
+        )
+    )
 
 
 @transaction.atomic
@@ -315,6 +334,14 @@ def contribution_cancel(contribution: Contribution, *, by, reason: str) -> Contr
     contribution.checkout_url = ""
     contribution.save(
         update_fields=["status", "cancellation_reason", "checkout_session_id", "checkout_url"]
+    )
+    transaction.on_commit(
+        lambda: log_event(
+            "contribution_cancelled",
+            user=by,
+            contribution_id=contribution.pk,
+            amount_cents=contribution.amount_cents,
+        )
     )
     return contribution
 

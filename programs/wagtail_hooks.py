@@ -12,7 +12,7 @@ from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
 from incubator import services
 from incubator.models import Startup
-from incubator.wagtail_hooks import ReadOnlyPolicy
+from incubator.wagtail_hooks import LoggedExportIndexView, ReadOnlyPolicy
 from programs import admin_views
 from programs.admin_forms import CallForProjectsAdminForm
 from programs.models import (
@@ -128,6 +128,7 @@ class ContributionViewSet(SnippetViewSet):
     list_display = ["territory", "kind", "year", "amount_cents", "paid_cents", "due_date", "status"]
     list_filter = ["status", "kind", "year"]
     list_export = ["territory", "kind", "year", "amount_cents", "paid_cents", "due_date", "status"]
+    index_view_class = LoggedExportIndexView
     search_fields = ["territory__name"]
     search_backend_name = None
     copy_view_enabled = False

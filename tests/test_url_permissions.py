@@ -429,6 +429,15 @@ ROWS = {
                 "incubator_report",
             )
         ),
+        # Their listings log spreadsheet exports (LoggedExportIndexView), results included.
+        *(
+            Row(
+                f"wagtailsnippets_{model}:list_results",
+                lambda w, model=model: reverse(f"wagtailsnippets_{model}:list_results"),
+                WAGTAIL_SUPERUSER,
+            )
+            for model in ("programs_contribution", "incubator_startup")
+        ),
         Row(
             "wagtailsnippets_programs_contribution:edit",
             lambda w: reverse(

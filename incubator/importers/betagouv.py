@@ -27,6 +27,7 @@ from django.utils import timezone
 from django.utils.html import strip_tags
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 import yaml
 
@@ -109,6 +110,32 @@ FRENCH_DATE = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})")
 YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 HTTP_URL = URLValidator(schemes=["http", "https"])
 
+# PyYAML explains in English: its usual complaints said in French, by how they start.
+YAML_PROBLEMS = (
+    (
+        "found unexpected end of stream",
+        gettext_lazy("un guillemet ou un crochet n’est jamais fermé"),
+    ),
+    (
+        "mapping values are not allowed",
+        gettext_lazy("deux-points inattendu : mettez la valeur entre guillemets"),
+    ),
+    (
+        "found character that cannot start any token",
+        gettext_lazy(
+            "caractère interdit en début de valeur (tabulation, @, `, %…) : indentez avec des "
+            "espaces ou mettez la valeur entre guillemets"
+        ),
+    ),
+    ("did not find expected key", gettext_lazy("indentation incohérente")),
+    ("could not find expected ':'", gettext_lazy("« : » manquant après le nom d’un champ")),
+    ("did not find expected ','", gettext_lazy("un crochet ou une accolade n’est jamais fermé")),
+    ("found undefined alias", gettext_lazy("renvoi (*…) vers une ancre jamais définie")),
+    ("found unknown escape character", gettext_lazy("échappement (\\…) inconnu dans un texte")),
+    ("could not determine a constructor", gettext_lazy("étiquette YAML (!…) non prise en charge")),
+    ("unacceptable character", gettext_lazy("caractère de contrôle interdit")),
+)
+
 
 class BetagouvSourceError(Exception):
     """The folder is not a beta.gouv.fr export: nothing is imported."""
@@ -148,15 +175,29 @@ def read_markdown(path: Path) -> tuple[dict, str]:
     try:
         meta = yaml.load(match["meta"] or "", Loader=YAML_LOADER)  # noqa: S506 - a safe loader
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 2 if mark is not None else "?"  # +2: 0-based, after the "---" line
-        raise UnreadableFile(
-            _("en-tête YAML invalide (ligne %(line)s) : %(problem)s")
-            % {"line": line, "problem": getattr(exc, "problem", None) or exc}
-        ) from exc
+        raise UnreadableFile(yaml_error_in_french(exc)) from exc
     if not isinstance(meta, dict):
         raise UnreadableFile(_("l’en-tête YAML n’est pas une liste de champs."))
     return meta, (match["body"] or "").strip()
+
+
+def yaml_error_in_french(exc: yaml.YAMLError) -> str:
+    """Where the front matter breaks (line of the file, column) and why, in French."""
+    problem = str(getattr(exc, "problem", None) or exc)
+    why = next(
+        (str(french) for english, french in YAML_PROBLEMS if problem.startswith(english)),
+        _("vérifiez l’indentation, les deux-points et les guillemets"),
+    )
+    mark = getattr(exc, "problem_mark", None)
+    if problem.startswith("found unexpected end of stream"):
+        mark = getattr(exc, "context_mark", None) or mark  # where the quote was opened
+    if mark is None:
+        return _("en-tête YAML invalide : %(why)s.") % {"why": why}
+    return _("en-tête YAML invalide (ligne %(line)d, colonne %(column)d) : %(why)s.") % {
+        "line": mark.line + 2,  # 0-based, and the file's first line is "---"
+        "column": mark.column + 1,
+        "why": why,
+    }
 
 
 def collection_entries(folder: Path) -> Iterator[tuple[Path, str]]:

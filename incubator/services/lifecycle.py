@@ -8,7 +8,7 @@ import datetime
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
 
-from django.db import transaction
+from django.db import models, transaction
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.text import slugify
@@ -53,6 +53,8 @@ __all__ = [
     "startup_reopen",
     "next_phases",
     "previous_phase",
+    "review_decisions_for",
+    "review_require_possible",
     "lesson_create",
     "failure_record",
     "review_record",
@@ -139,10 +141,16 @@ def _write_transition(
     return transition
 
 
-def startup_touch(startup: Startup) -> None:
-    """Record that the team or coach updated the startup (resets the inactivity alerts)."""
+def startup_touch(startup: Startup, *, after: models.Model | None = None) -> None:
+    """Record that the team or coach updated the startup (resets the inactivity alerts).
+
+    An update() sends no signal, so this bumps the public data version (the date shows on
+    public pages), unless `after` is a record the public site tracks that the caller just
+    saved in this transaction: its save bumped the version already, and this commits with it.
+    """
     Startup.objects.filter(pk=startup.pk).update(last_activity_at=timezone.now())
-    public_cache.bump()  # an update() sends no signal; the date shows on public pages
+    if after is None or after._meta.label not in public_cache.TRACKED_MODELS:
+        public_cache.bump()
 
 
 def has_documented_stop(startup: Startup) -> bool:
@@ -310,6 +318,42 @@ def previous_phase(phase: Phase) -> Phase | None:
     return PHASE_ORDER[index - 1] if index > 0 else None
 
 
+def review_decisions_for(phase: Phase) -> list[ReviewDecision]:
+    """What a committee may decide for a startup in `phase`; nothing once it is finished."""
+    if phase in TERMINAL_PHASES:
+        return []
+    decisions = [ReviewDecision.CONTINUE]
+    if next_phases(phase):
+        decisions.append(ReviewDecision.ADVANCE)
+    if previous_phase(phase) is not None:
+        decisions.append(ReviewDecision.PIVOT)
+    decisions.append(ReviewDecision.STOP)
+    return decisions
+
+
+def review_require_possible(*, startup: Startup, decision: ReviewDecision | None = None) -> None:
+    """Refuse a committee on a finished startup, or a decision its phase does not allow."""
+    phase = Phase(startup.phase)
+    if phase in TERMINAL_PHASES:
+        raise InvalidTransition(
+            _(
+                "La startup est en phase « %(phase)s » : un comité ne peut plus décider de sa "
+                "suite. Seule une réouverture par l’équipe de l’incubateur peut la relancer."
+            )
+            % {"phase": phase.label}
+        )
+    if decision is not None and decision not in review_decisions_for(phase):
+        raise InvalidTransition(
+            _("La décision « %(decision)s » n’est pas possible en phase « %(phase)s ».")
+            % {
+                "decision": ReviewDecision(decision).label
+                if decision in ReviewDecision.values
+                else decision,
+                "phase": phase.label,
+            }
+        )
+
+
 @transaction.atomic
 def lesson_create(
     *,
@@ -395,7 +439,7 @@ def failure_record(
     )
     for lesson in lessons:
         lesson_create(startup=startup, failure=failure, author=author, **lesson)
-    startup_touch(startup)
+    startup_touch(startup, after=failure)
     return failure
 
 
@@ -422,6 +466,9 @@ def review_record(
     `gate_override_reason` is passed to the phase change when advancing past
     unmet entry criteria.
     """
+    # Locked: a committee held while another one stops the startup must see the stop.
+    startup = Startup.objects.select_for_update().get(pk=startup.pk)
+    review_require_possible(startup=startup, decision=decision)
     if next_review_date is not None and next_review_date <= date:
         raise IncubatorError(_("Le prochain comité doit être fixé après celui-ci."))
     review = Review.objects.create(
@@ -440,11 +487,11 @@ def review_record(
         if indicator.startup_id != startup.pk:
             raise IncubatorError(_("Un objectif porte sur un indicateur d’une autre startup."))
         ReviewTarget.objects.create(review=review, indicator=indicator, target_value=value)
-    startup_touch(startup)
+    startup_touch(startup, after=review)
 
     phase = Phase(startup.phase)
     if decision == ReviewDecision.ADVANCE:
-        choices = next_phases(phase) if phase not in TERMINAL_PHASES else []
+        choices = next_phases(phase)
         if to_phase is None and len(choices) == 1:
             to_phase = choices[0]
         if to_phase is None:

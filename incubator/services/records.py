@@ -146,7 +146,7 @@ def milestone_log(
         achieved_on=achieved_on,
         evidence_url=evidence_url,
     )
-    startup_touch(startup)
+    startup_touch(startup, after=milestone)
     return milestone
 
 
@@ -169,7 +169,7 @@ def milestone_update(
     milestone.status, milestone.due_date = status, due_date
     milestone.achieved_on, milestone.evidence_url = achieved_on, evidence_url
     milestone.save()
-    startup_touch(milestone.startup)
+    startup_touch(milestone.startup, after=milestone)
     return milestone
 
 
@@ -215,7 +215,7 @@ def experiment_record(
         start_date=start_date,
         end_date=end_date,
     )
-    startup_touch(startup)
+    startup_touch(startup, after=experiment)
     return experiment
 
 
@@ -256,7 +256,7 @@ def experiment_close(
     )
     experiment.outcome, experiment.learnings, experiment.end_date = outcome, learnings, end_date
     experiment.save(update_fields=["outcome", "learnings", "end_date", "updated"])
-    startup_touch(experiment.startup)
+    startup_touch(experiment.startup, after=experiment)
     return experiment
 
 
@@ -292,7 +292,7 @@ def indicator_define(
         direction=direction,
         is_public=is_public,
     )
-    startup_touch(startup)
+    startup_touch(startup, after=indicator)
     return indicator
 
 
@@ -323,7 +323,7 @@ def measurement_add(
             )
     except IntegrityError:
         raise duplicate from None
-    startup_touch(indicator.startup)
+    startup_touch(indicator.startup, after=measurement)
     return measurement
 
 
@@ -381,5 +381,5 @@ def startup_update_profile(
         setattr(startup, name, value)
     startup._history_user = actor  # django-simple-history attributes the edit
     startup.save(update_fields=[*changes, "updated"])
-    startup_touch(startup)
+    startup_touch(startup, after=startup)
     return startup

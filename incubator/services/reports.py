@@ -27,6 +27,7 @@ from django.db.models import F, Max
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from accounts.security_log import log_event
 from incubator.enums import PUBLISHABLE_REPORT_KINDS, ReportKind, ReportStatus, Visibility
 from incubator.exceptions import IncubatorError
 from incubator.models import Incubator, Report, Startup, Territory
@@ -370,7 +371,7 @@ def report_publish(report: Report, *, user: User) -> Report:
     report.published_at = timezone.now()
     report.published_by = user
     report.save(update_fields=["published_at", "published_by"])
-    logger.info("Report %s published by user %s", report.pk, user.pk)
+    _log_publication("report_published", report, user)
     return report
 
 
@@ -381,5 +382,14 @@ def report_unpublish(report: Report, *, user: User) -> Report:
     report.published_at = None
     report.published_by = None
     report.save(update_fields=["published_at", "published_by"])
-    logger.info("Report %s unpublished by user %s", report.pk, user.pk)
+    _log_publication("report_unpublished", report, user)
     return report
+
+
+def _log_publication(event: str, report: Report, user: User) -> None:
+    """What the public site shows is a security matter: who put it there or took it down."""
+    transaction.on_commit(
+        lambda: log_event(
+            event, user=user, report_id=report.pk, kind=report.kind, version=report.version
+        )
+    )

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
+from accounts.security_log import log_event
 from incubator import alerts, selectors, services
 from incubator.enums import PHASE_ORDER, TERMINAL_PHASES, FailureScope, Phase, ReviewDecision
 from incubator.exceptions import IncubatorError
@@ -205,7 +206,8 @@ def board_csv(request):
         # A spreadsheet runs a cell starting with = + - @ as a formula: neutralise it.
         return f"'{value}" if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
 
-    for row in _rows(startups, today):
+    rows = _rows(startups, today)
+    for row in rows:
         startup = row["startup"]
         writer.writerow(
             [
@@ -220,6 +222,7 @@ def board_csv(request):
                 " | ".join(alert.label for alert in row["alerts"]),
             ]
         )
+    log_event("export_downloaded", request, export="board_csv", rows=len(rows))
     return response
 
 
@@ -264,7 +267,12 @@ def review_create(request, slug):
     """Hold a committee: record its decision, and change the phase when it decides so."""
     startup = _decidable_startup(request, slug)
     phase = Phase(startup.phase)
-    upcoming = services.next_phases(phase) if phase not in TERMINAL_PHASES else []
+    try:
+        services.review_require_possible(startup=startup)
+    except IncubatorError as error:
+        messages.error(request, error.message)
+        return redirect("workspace:startup_detail", slug=startup.slug)
+    upcoming = services.next_phases(phase)
     checklists = {p: services.gate_checklist(startup=startup, to_phase=p) for p in upcoming}
     data = request.POST if request.method == "POST" else None
     form = ReviewForm(

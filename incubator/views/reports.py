@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from accounts.security_log import log_event
 from incubator import selectors, services
 from incubator.enums import PUBLISHABLE_REPORT_KINDS, ReportKind, ReportStatus
 from incubator.exceptions import IncubatorError
@@ -159,7 +160,16 @@ def report_pdf(request, pk):
     report = _visible_report(request, pk)
     if report.status != ReportStatus.DONE:
         raise Http404(_("Ce rapport n’est pas encore prêt."))
-    return pdf_response(report)
+    response = pdf_response(report)
+    log_event(
+        "report_downloaded",
+        request,
+        report_id=report.pk,
+        kind=report.kind,
+        public_version=report.is_public,
+        published=report.is_published,
+    )
+    return response
 
 
 def pdf_response(report: Report) -> FileResponse:

@@ -6,6 +6,7 @@ from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, render
 from django.urls import path
 
+from accounts.security_log import log_event
 from incubator.models import Indicator, Lesson, Measurement, Sponsorship, Territory
 from incubator.permissions import can_read_commitment, is_network_staff
 from programs.models import Contribution
@@ -88,6 +89,7 @@ def commitment_document(request, pk):
     )
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"
+    log_event("commitment_downloaded", request, sponsorship_id=sponsorship.pk)
     return response
 
 

@@ -206,3 +206,18 @@ def test_the_board_is_each_coachs_own_and_follows_changes(client, settings):
     # A coach moved away from an incubator no longer sees its startups.
     south.coaches.remove(second)
     assert "Alerte Canicule" not in client.get(url).text
+
+
+def test_a_remembered_none_is_not_recomputed():
+    """A lookup whose answer is "nothing" (no such page, no figure yet) is kept like any other."""
+    calls = []
+
+    def compute():
+        calls.append(1)
+
+    assert public_cache.remember("no-such-page", compute) is None
+    assert public_cache.remember("no-such-page", compute) is None
+    assert len(calls) == 1
+    StartupFactory()  # a change the public site shows: computed anew
+    assert public_cache.remember("no-such-page", compute) is None
+    assert len(calls) == 2

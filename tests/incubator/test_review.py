@@ -19,6 +19,7 @@ from incubator.enums import (
     TransitionKind,
     Visibility,
 )
+from incubator.exceptions import IncubatorError
 from incubator.models import (
     Failure,
     Indicator,
@@ -365,3 +366,77 @@ def test_coach_notes_are_never_shown_to_the_startup_team(client, coach, startup)
     with report.pdf.open("rb") as pdf:
         text = " ".join(page.extract_text() for page in PdfReader(pdf).pages)
     assert "Repas servis en hausse" in text and "Sponsor" not in text
+
+
+# --- Decisions a phase does not allow ----------------------------------------------------
+
+
+def abandon(startup):
+    from tests.factories import document_stop
+
+    document_stop(startup, on=D(2025, 4, 1))
+    services.startup_change_phase(
+        startup=startup, to_phase=Phase.ABANDONED, actor=None, on=D(2025, 4, 2), rationale="r"
+    )
+
+
+@pytest.mark.parametrize("decision", list(ReviewDecision))
+def test_the_service_refuses_any_committee_on_an_abandoned_startup(coach, startup, decision):
+    abandon(startup)
+    before = written(startup)
+
+    with pytest.raises(IncubatorError) as refused:
+        services.review_record(
+            startup=Startup.objects.get(pk=startup.pk),
+            date=D(2025, 6, 2),
+            decision=decision,
+            actor=coach,
+            rationale="Le service repart.",
+        )
+
+    assert str(refused.value.message) == (
+        "La startup est en phase « Abandonnée » : un comité ne peut plus décider de sa suite. "
+        "Seule une réouverture par l’équipe de l’incubateur peut la relancer."
+    )
+    assert written(startup) == before
+
+
+def test_the_service_refuses_a_decision_the_phase_does_not_allow(coach, startup):
+    before = written(startup)
+    with pytest.raises(IncubatorError, match="« Pivoter » n’est pas possible en phase « Inv"):
+        services.review_record(
+            startup=startup,
+            date=D(2025, 6, 2),
+            decision=ReviewDecision.PIVOT,
+            actor=coach,
+            rationale="Retour en arrière.",
+            to_phase=Phase.INVESTIGATION,
+        )
+    assert written(startup) == before
+
+
+def test_an_abandoned_startup_offers_no_committee(client, coach, startup):
+    abandon(startup)
+    client.force_login(coach)
+    detail = client.get(reverse("workspace:startup_detail", args=[startup.slug]))
+    assert url(startup) not in detail.text
+
+    page = client.get(url(startup), follow=True)
+    assert "un comité ne peut plus décider de sa suite" in page.text
+    assert page.redirect_chain[-1][0] == reverse("workspace:startup_detail", args=[startup.slug])
+    before = written(startup)
+    response = client.post(url(startup), post_data())  # « Poursuivre », sent anyway
+    assert response.status_code == 302 and written(startup) == before
+
+
+def test_the_form_offers_only_what_the_phase_allows(coach, startup):
+    from incubator.forms_board import ReviewForm
+
+    def choices(phase):
+        Startup.objects.filter(pk=startup.pk).update(phase=phase)
+        form = ReviewForm(startup=Startup.objects.get(pk=startup.pk), indicators=[], checklists={})
+        return [value for value, _label in form.fields["decision"].choices]
+
+    assert choices(Phase.CONSTRUCTION) == ["continue", "advance", "pivot", "stop"]
+    for finished in (Phase.ABANDONED, Phase.TRANSFERRED, Phase.OPERATED):
+        assert choices(finished) == []
