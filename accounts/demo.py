@@ -1,12 +1,12 @@
 """Demo accounts: one per role, always the same so guides and scripts can use them."""
 
-from django.contrib.auth.models import Group
 from django.db import transaction
 
 from allauth.account.models import EmailAddress
 
 from accounts.enums import Role
 from accounts.models import User
+from accounts.services import user_grant_role_groups
 
 DEMO_PASSWORD = "demo-demo-demo"  # noqa: S105 - published on purpose, development only
 
@@ -24,7 +24,6 @@ DEMO_USERS = [
 def seed_demo_users() -> list[User]:
     """Create or reset the demo accounts (idempotent)."""
     users = []
-    editors = Group.objects.filter(name="Editors").first()
     for email, display_name, role, is_superuser in DEMO_USERS:
         user, _ = User.objects.update_or_create(
             email=email,
@@ -41,7 +40,6 @@ def seed_demo_users() -> list[User]:
         EmailAddress.objects.update_or_create(
             user=user, email=email, defaults={"verified": True, "primary": True}
         )
-        if role == Role.EDITOR and editors:
-            user.groups.add(editors)
+        user_grant_role_groups(user=user)
         users.append(user)
     return users

@@ -11,14 +11,16 @@ from accounts.permissions import has_mfa, requires_mfa
 from accounts.security_log import log_event
 
 # What a user who still has to set up MFA may open: the set-up itself (and the password
-# check allauth asks for first), logging out, confirming an e-mail address, switching
-# language. Everything else waits for MFA, the rest of /comptes/ included: changing the
+# check allauth asks for first, or the ProConnect login that replaces it for accounts
+# without a password), logging out, confirming an e-mail address, switching language. Everything else waits for MFA, the rest of /comptes/ included: changing the
 # e-mail address or the password with the password alone would hand over the account.
 MFA_SETUP_URL_NAMES = frozenset(
     {
         "mfa_index",
         "mfa_activate_totp",
         "account_reauthenticate",
+        "proconnect_login",
+        "proconnect_callback",
         "account_logout",
         "account_confirm_email",
         "account_email_verification_sent",

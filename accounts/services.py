@@ -1,4 +1,5 @@
-"""A person's own data (RGPD): what we hold about them, and deleting their account.
+"""Accounts: the Wagtail groups a role needs; a person's own data (RGPD), what we hold
+about them, and deleting their account.
 
 Deleting an account anonymises the user row instead of removing it. Phase decisions,
 committees, failures and lessons point to their author with PROTECT "for
@@ -13,6 +14,7 @@ from importlib import import_module
 from django.conf import settings
 from django.contrib.admin.models import LogEntry
 from django.contrib.auth import SESSION_KEY
+from django.contrib.auth.models import Group
 from django.contrib.contenttypes.models import ContentType
 from django.core.files.storage import storages
 from django.db import transaction
@@ -31,6 +33,7 @@ from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
 from allauth.socialaccount.models import SocialAccount
 
+from accounts.enums import Role
 from accounts.models import FORMER_MEMBER, User
 from accounts.proconnect.views import PROVIDER_ID
 from incubator.enums import TERMINAL_PHASES
@@ -63,6 +66,25 @@ PROVIDER_NAMES = {PROVIDER_ID: "ProConnect"}
 PROCONNECT_PERSON_CLAIMS = ("sub", "email", "given_name", "usual_name", "siret", "uid")
 # Records with a `history` (django-simple-history) whose edits name who made them.
 HISTORY_MODELS = (Startup, Review, Failure, Lesson)
+
+
+# The Wagtail group each role needs for its share of the admin (DESIGN §6: editors edit
+# the CMS pages, the network's staff may do everything, the CMS included). Wagtail's own
+# migrations create "Editors": access to the admin, pages, images and documents.
+ROLE_GROUPS = {Role.EDITOR: "Editors", Role.STAFF: "Editors"}
+
+
+def user_grant_role_groups(*, user: User) -> list[Group]:
+    """Put the person in the Wagtail group their role needs; returns the groups added.
+
+    Never removes a group: those an administrator chose stay as they are.
+    """
+    name = ROLE_GROUPS.get(user.role)
+    group = Group.objects.filter(name=name).first() if name else None
+    if group is None or user.groups.filter(pk=group.pk).exists():
+        return []
+    user.groups.add(group)
+    return [group]
 
 
 class AccountDeletionRefused(IncubatorError):
@@ -324,13 +346,15 @@ def _quoted(names) -> str:
     return ", ".join(f"« {name} »" for name in names)
 
 
-def account_deletion_refusals(*, user: User) -> list[str]:
+def account_deletion_refusals(*, user: User, deleted_by: User | None = None) -> list[str]:
     """Why the account cannot be deleted yet, in French; empty when it can.
 
     A startup in progress must keep a coach (someone has to hold its committees and
-    decide its phases), and the platform an administrator: the person asks for a
-    successor first, then deletes their account.
+    decide its phases), and the platform an administrator: a successor is named first,
+    then the account is deleted. Addressed to the person, or, when an administrator
+    (`deleted_by`) deletes someone else's account, to that administrator.
     """
+    by_admin = deleted_by is not None and deleted_by.pk != user.pk
     refusals = []
     coached = (
         _ongoing_startups()
@@ -346,7 +370,18 @@ def account_deletion_refusals(*, user: User) -> list[str]:
         | ({c.pk for c in startup.cohort.coaches.all()} if startup.cohort_id else set())
         == {user.pk}
     ]
-    if alone:
+    if alone and by_admin:
+        refusals.append(
+            ngettext(
+                "« %(person)s » est le seul coach de la startup %(startups)s, toujours en "
+                "cours : nommez un autre coach, puis supprimez ce compte.",
+                "« %(person)s » est le seul coach des startups %(startups)s, toujours en "
+                "cours : nommez un autre coach, puis supprimez ce compte.",
+                len(alone),
+            )
+            % {"person": user.get_full_name(), "startups": _quoted(alone)}
+        )
+    elif alone:
         refusals.append(
             ngettext(
                 "Vous êtes le seul coach de la startup %(startups)s, toujours en cours : "
@@ -359,10 +394,19 @@ def account_deletion_refusals(*, user: User) -> list[str]:
             )
             % {"startups": _quoted(alone)}
         )
-    if (
+    last_admin = (
         user.is_superuser
         and not User.objects.filter(is_superuser=True, is_active=True).exclude(pk=user.pk).exists()
-    ):
+    )
+    if last_admin and by_admin:
+        refusals.append(
+            _(
+                "« %(person)s » est le dernier administrateur de la plateforme : donnez ce "
+                "droit à une autre personne, puis supprimez ce compte."
+            )
+            % {"person": user.get_full_name()}
+        )
+    elif last_admin:
         refusals.append(
             _(
                 "Vous êtes le dernier administrateur de la plateforme : donnez ce droit à une "
@@ -463,19 +507,20 @@ def _replaced(text: str, names: set[str]) -> str:
 
 
 @transaction.atomic
-def account_delete(*, user: User) -> None:
+def account_delete(*, user: User, deleted_by: User | None = None) -> None:
     """Delete the person's account: erase what identifies them, keep what they wrote.
 
     Erased: e-mail addresses, names, password, ProConnect link, MFA devices, sessions,
     calendar link, Wagtail preferences, draft applications and their files. Their
     team memberships end today and their coaching and référent roles stop. Kept,
     attributed to "ancien membre": decisions, committees, milestones, failures,
-    lessons, sent applications, reports and payments they recorded.
+    lessons, sent applications, reports and payments they recorded. The person deletes
+    their own account, or an administrator does (`deleted_by`, from the admin sites).
     """
     user = User.objects.select_for_update().get(pk=user.pk)
     if user.is_former_member:
         return
-    refusals = account_deletion_refusals(user=user)
+    refusals = account_deletion_refusals(user=user, deleted_by=deleted_by)
     if refusals:
         raise AccountDeletionRefused(refusals[0])
     today = timezone.localdate()

@@ -341,6 +341,14 @@ ACCOUNT_RATE_LIMITS = {"login_failed": f"10/m/ip,5/{LOGIN_LOCKOUT_MINUTES}m/key"
 # Changing one's password keeps this session and ends all the others (Django checks a
 # hash of the password on every request of every session).
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
+# A session left open (or stolen) cannot take the account over: changing the e-mail
+# addresses or the password, linking ProConnect and managing MFA ask for the password, an
+# MFA code or a ProConnect login again, unless one was given in the last 5 minutes.
+ACCOUNT_REAUTHENTICATION_REQUIRED = True
+ACCOUNT_REAUTHENTICATION_TIMEOUT = 300
+# The person is told by e-mail when their password or e-mail addresses change, or a
+# ProConnect account is linked or unlinked: a change they did not make alerts them.
+ACCOUNT_EMAIL_NOTIFICATIONS = True
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Territoires Lab] "
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "http" if DEBUG else "https"
 
@@ -353,6 +361,8 @@ MFA_REQUIRED_FOR_PRIVILEGED = env_bool("MFA_REQUIRED_FOR_PRIVILEGED", True)
 MFA_EXEMPT_DEMO_ACCOUNTS = env_bool("MFA_EXEMPT_DEMO_ACCOUNTS", False)
 DEMO_EMAIL_DOMAIN = "demo.example"
 
+# ProConnect also re-authenticates the accounts that have neither password nor MFA.
+SOCIALACCOUNT_ADAPTER = "accounts.adapters.SocialAccountAdapter"
 SOCIALACCOUNT_EMAIL_AUTHENTICATION = True  # match existing users by e-mail
 SOCIALACCOUNT_EMAIL_AUTHENTICATION_AUTO_CONNECT = True
 SOCIALACCOUNT_EMAIL_VERIFICATION = "none"

@@ -1,6 +1,7 @@
 """Permission predicates for the lifecycle (DESIGN §6), small enough to read at a glance."""
 
 from accounts.enums import Role
+from accounts.permissions import is_coach
 
 
 def is_network_staff(user) -> bool:
@@ -58,4 +59,4 @@ def can_view_cohort_board(user) -> bool:
         return False
     if is_network_staff(user) or user.role == Role.COACH:
         return True
-    return user.coached_incubators.exists() or user.cohorts.exists()
+    return is_coach(user)

@@ -8,11 +8,17 @@ from django.http import HttpRequest
 
 from allauth.account.models import EmailAddress
 from allauth.socialaccount.helpers import render_authentication_error
+from allauth.socialaccount.providers.base import AuthProcess
 from allauth.socialaccount.providers.oauth2.provider import OAuth2Provider
 from allauth.socialaccount.providers.openid_connect.provider import OpenIDConnectProvider
 from requests import RequestException
 
-from accounts.proconnect.views import NONCE_STATE_KEY, PROVIDER_ID, ProConnectOAuth2Adapter
+from accounts.proconnect.views import (
+    NONCE_STATE_KEY,
+    PROVIDER_ID,
+    REAUTHENTICATION_STATE_KEY,
+    ProConnectOAuth2Adapter,
+)
 
 DISPLAY_NAME_MAX_LENGTH = 150  # accounts.User.display_name
 
@@ -58,6 +64,14 @@ class ProConnectProvider(OpenIDConnectProvider):
             auth_params = self.get_auth_params()
         auth_params["nonce"] = nonce  # never one taken from the request
         kwargs[NONCE_STATE_KEY] = nonce
+        if process == AuthProcess.LOGIN and request.user.is_authenticated:
+            # Someone signed in logs in with ProConnect again: the re-authentication
+            # asked before a sensitive change (accounts.adapters). ProConnect must ask
+            # who is there (`prompt=login`), not reuse its own session; back here,
+            # the person stays signed in (`redirect`, not `login`).
+            process = AuthProcess.REDIRECT
+            auth_params["prompt"] = "login"
+            kwargs[REAUTHENTICATION_STATE_KEY] = True
         try:
             return super().redirect(
                 request, process, next_url, data, auth_params=auth_params, **kwargs

@@ -29,6 +29,8 @@ from accounts.proconnect.tokens import ProConnectError
 PROVIDER_ID = "proconnect"
 # Key of the nonce in allauth's stashed login state (kept server side, in the session).
 NONCE_STATE_KEY = "proconnect_nonce"
+# Marks, in that state, a login that re-authenticates someone already signed in.
+REAUTHENTICATION_STATE_KEY = "proconnect_reauthentication"
 
 
 class ProConnectOAuth2Adapter(OpenIDConnectOAuth2Adapter):

@@ -2,6 +2,8 @@
 
 import time
 
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 import pytest
@@ -13,7 +15,7 @@ from allauth.mfa.totp.internal.auth import (
     hotp_value,
 )
 
-from tests.factories import TEST_PASSWORD, UserFactory
+from tests.factories import TEST_PASSWORD, CohortFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -122,3 +124,34 @@ def test_enforcement_is_on_unless_switched_off(settings):
 
     assert live.MFA_REQUIRED_FOR_PRIVILEGED is True
     assert live.MFA_EXEMPT_DEMO_ACCOUNTS is False
+
+
+def test_knowing_an_agent_coaches_nothing_costs_one_query_per_request(
+    client, settings, django_assert_num_queries
+):
+    agent = UserFactory()
+    client.force_login(agent)
+    page = reverse("account_profile")
+    client.get(page)  # caches warmed: content types, site
+    settings.MFA_REQUIRED_FOR_PRIVILEGED = False
+    with CaptureQueriesContext(connection) as unchecked:
+        assert client.get(page).status_code == 200
+    settings.MFA_REQUIRED_FOR_PRIVILEGED = True
+
+    with django_assert_num_queries(len(unchecked) + 1) as checked:
+        assert client.get(page).status_code == 200
+
+    coaching = [q["sql"] for q in checked.captured_queries if "coaches" in q["sql"]]
+    assert len(coaching) == 1
+    assert "incubator_incubator_coaches" in coaching[0] and "cohort_coaches" in coaching[0]
+
+
+def test_the_answer_is_asked_again_on_the_next_request(client):
+    agent = UserFactory()
+    client.force_login(agent)
+    assert client.get("/").status_code == 200
+
+    CohortFactory().coaches.add(agent)
+
+    response = client.get("/")
+    assert response.status_code == 302 and response.url == reverse("mfa_activate_totp")

@@ -30,7 +30,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
 from accounts.enums import Role
 from accounts.models import User
-from tests.factories import UserFactory
+from tests.factories import TEST_PASSWORD, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -503,9 +503,9 @@ def test_login_page_shows_a_working_proconnect_button(proconnect):
     assert response["Location"] == "/comptes/profil/"
 
 
-def test_member_can_link_proconnect_from_the_connections_page(client, proconnect):
+def test_member_can_link_proconnect_from_the_connections_page(client, proconnect, mailoutbox):
     member = UserFactory(email="camille.perso@exemple.fr")
-    client.force_login(member)
+    client.post(reverse("account_login"), {"login": member.email, "password": TEST_PASSWORD})
     page = client.get(reverse("socialaccount_connections"))
     assert page.status_code == 200
     assert BUTTON_TEXT in page.content.decode()
@@ -513,9 +513,123 @@ def test_member_can_link_proconnect_from_the_connections_page(client, proconnect
     location = client.post(reverse("proconnect_login"), {"process": "connect"})["Location"]
     response = callback(client, log_in_at_proconnect(location))
 
+    # Back from ProConnect, the member confirms it is them before the link is made: an
+    # open session alone must not let someone attach their own ProConnect identity.
     assert response.status_code == 302
+    assert response["Location"] == reverse("account_reauthenticate")
+    assert not SocialAccount.objects.exists()
+    wrong = client.post(response["Location"], {"password": "pas-le-bon-mot-de-passe"})
+    assert wrong.status_code == 200 and not SocialAccount.objects.exists()
+    linked = client.post(response["Location"], {"password": TEST_PASSWORD})
+
+    assert linked.status_code == 302
     assert SocialAccount.objects.get().user == member
     assert User.objects.count() == 1
+    [notice] = mailoutbox
+    assert notice.to == [member.email]
+    assert "Compte tiers ajouté" in notice.subject
+    assert "Un compte tiers de ProConnect a été associé à votre compte." in notice.body
+
+
+def test_member_unlinks_proconnect_after_giving_the_password_again(client, proconnect, mailoutbox):
+    member = UserFactory(email="camille.perso@exemple.fr")
+    account = SocialAccount.objects.create(user=member, provider="proconnect", uid=AGENT["sub"])
+    client.post(reverse("account_login"), {"login": member.email, "password": TEST_PASSWORD})
+
+    response = client.post(reverse("socialaccount_connections"), {"account": account.pk})
+
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("account_reauthenticate"))
+    assert SocialAccount.objects.filter(pk=account.pk).exists()
+    client.post(response["Location"], {"password": TEST_PASSWORD})
+    assert not SocialAccount.objects.filter(pk=account.pk).exists()
+    [notice] = mailoutbox
+    assert "Compte tiers dissocié" in notice.subject
+
+
+# --- Re-authentication of ProConnect-only accounts --------------------------------------
+
+NEW_ADDRESS = "camille.perso@messagerie.example"
+
+
+def add_address(client):
+    return client.post(reverse("account_email"), {"action_add": "", "email": NEW_ADDRESS})
+
+
+def reauthenticate_at_proconnect(client, asked):
+    """Follow the re-authentication: allauth's page, then ProConnect, then back."""
+    assert asked.status_code == 302
+    assert asked["Location"].startswith(reverse("proconnect_login") + "?next=")
+    assert "Confirmer votre identité" in client.get(asked["Location"]).content.decode()
+    location = client.post(asked["Location"])["Location"]
+    params = parse_qs(urlparse(location).query)
+    assert params["prompt"] == ["login"]  # ProConnect must ask, not reuse its session
+    return callback(client, log_in_at_proconnect(location))
+
+
+def test_a_proconnect_only_agent_confirms_with_proconnect_before_adding_an_address(
+    client, proconnect
+):
+    full_login(client)
+    agent = User.objects.get()
+    assert not agent.has_usable_password()
+
+    back = reauthenticate_at_proconnect(client, add_address(client))
+
+    assert back.status_code == 302 and back["Location"] == reverse("account_email")
+    assert logged_in_user_id(client) == str(agent.pk)  # still signed in, same account
+    assert not EmailAddress.objects.filter(email=NEW_ADDRESS).exists()  # not replayed
+    assert add_address(client)["Location"] == reverse("account_email")
+    assert EmailAddress.objects.filter(user=agent, email=NEW_ADDRESS).exists()
+
+
+def test_a_first_password_needs_proconnect_again(client, proconnect):
+    full_login(client)
+    agent = User.objects.get()
+    new_password = {"password1": "un-mot-de-passe-solide", "password2": "un-mot-de-passe-solide"}
+
+    asked = client.post(reverse("account_set_password"), new_password)
+
+    agent.refresh_from_db()
+    assert not agent.has_usable_password()
+    reauthenticate_at_proconnect(client, asked)
+    client.post(reverse("account_set_password"), new_password)
+    agent.refresh_from_db()
+    assert agent.has_usable_password()
+
+
+def test_a_proconnect_only_coach_confirms_with_proconnect_then_sets_up_mfa(
+    client, proconnect, caplog
+):
+    caplog.set_level("INFO", logger="security")
+    full_login(client)
+    User.objects.update(role=Role.COACH)
+    activation = reverse("mfa_activate_totp")
+    assert client.get("/")["Location"] == activation  # MFA first, as for every coach
+
+    back = reauthenticate_at_proconnect(client, client.get(activation))
+
+    assert back["Location"] == activation
+    assert client.get(activation).status_code == 200  # the QR code, at last
+    assert '"event": "reauthenticated"' in caplog.text
+    assert '"method": "socialaccount"' in caplog.text
+
+
+def test_someone_elses_proconnect_identity_confirms_nothing(client, proconnect):
+    full_login(client)
+    agent = User.objects.get()
+    # The same browser, but ProConnect now answers for another civil servant.
+    proconnect.claims = {**AGENT, "sub": "une-autre-personne", "email": "autre@interieur.gouv.fr"}
+
+    back = reauthenticate_at_proconnect(client, add_address(client))
+
+    assert back.status_code == 302
+    assert logged_in_user_id(client) == str(agent.pk)
+    page = client.get(back["Location"]).content.decode()
+    assert "Ce compte ProConnect n’est pas celui de votre compte" in page
+    assert add_address(client)["Location"].startswith(reverse("proconnect_login"))
+    assert not EmailAddress.objects.filter(email=NEW_ADDRESS).exists()
+    assert User.objects.count() == 1 and SocialAccount.objects.count() == 1
 
 
 def test_without_configuration_there_is_no_button_and_no_login(client, settings):
