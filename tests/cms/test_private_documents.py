@@ -196,6 +196,8 @@ def test_existing_documents_move_to_the_private_storage_with_their_id_and_tags(
 ):
     settings.MEDIA_ROOT = tmp_path
     name = default_storage.save("documents/budget.txt", ContentFile(MINUTES))
+    # A transactional test before this one may have flushed Wagtail's root collection.
+    root = Collection.get_first_root_node() or Collection.add_root(name="Root")
     before = [("cms", "0006_security_contact")]
     executor = MigrationExecutor(connection)
     executor.migrate(before)
@@ -206,7 +208,7 @@ def test_existing_documents_move_to_the_private_storage_with_their_id_and_tags(
         ).apps
         ContentType = old_apps.get_model("contenttypes", "ContentType")
         old = old_apps.get_model("wagtaildocs", "Document").objects.create(
-            id=41, title="Budget", file=name, collection_id=Collection.get_first_root_node().pk
+            id=41, title="Budget", file=name, collection_id=root.pk
         )
         tag = old_apps.get_model("taggit", "Tag").objects.create(name="budget", slug="budget")
         old_apps.get_model("taggit", "TaggedItem").objects.create(
