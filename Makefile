@@ -39,13 +39,22 @@ install: system-deps $(VENV)/.installed
 # and coaches need everywhere else, e-mails printed in the console.
 RUN_ENV := DEBUG=1 MFA_EXEMPT_DEMO_ACCOUNTS=1
 
-# The task worker (reports, e-mails) runs next to the web server and stops with it.
+# Tasks a worker runs before it exits and is started again: its memory stays bounded.
+WORKER_MAX_TASKS := 500
+
+# The task worker (reports, e-mails) runs next to the web server and stops with it. It
+# exits cleanly every WORKER_MAX_TASKS tasks and is started again, each time after
+# `recover_reports` (a report left running by a dead worker is queued again); a crash
+# stops the loop.
 run: install
 	$(RUN_ENV) $(MANAGE) migrate --no-input -v0
 	$(RUN_ENV) $(MANAGE) seed_demo
-	$(RUN_ENV) $(MANAGE) recover_reports -v0
 	$(RUN_ENV) $(MANAGE) purge_expired_data -v0
-	$(RUN_ENV) $(MANAGE) db_worker --no-reload -v0 & worker=$$!; \
+	( trap 'kill $$pid 2>/dev/null; exit 0' TERM; \
+	  while $(RUN_ENV) $(MANAGE) recover_reports -v0; do \
+	    $(RUN_ENV) $(MANAGE) db_worker --no-reload -v0 --max-tasks $(WORKER_MAX_TASKS) & pid=$$!; \
+	    wait $$pid || break; \
+	  done ) & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(RUN_ENV) $(MANAGE) runserver 127.0.0.1:8000
 

@@ -424,6 +424,7 @@ class SupervisedWorker(threading.Thread):
         self.exits: list[dict] = []  # when and how it stopped, while it should have run
 
     def run(self) -> None:
+        # No --max-tasks (production has it): the RSS samples then follow one process all along.
         command = [sys.executable, str(ROOT / "manage.py"), "db_worker", "--no-reload", "-v1"]
         while not self.stopping.is_set():
             with self.log.open("ab") as log_file:
