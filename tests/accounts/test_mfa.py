@@ -1,7 +1,5 @@
 """MFA: available to all, required for staff and coaches before anything else."""
 
-import time
-
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -10,12 +8,10 @@ import pytest
 from allauth.mfa.models import Authenticator
 from allauth.mfa.totp.internal.auth import (
     TOTP,
-    format_hotp_value,
     generate_totp_secret,
-    hotp_value,
 )
 
-from tests.factories import TEST_PASSWORD, CohortFactory, UserFactory
+from tests.factories import TEST_PASSWORD, CohortFactory, UserFactory, current_totp_code
 
 pytestmark = pytest.mark.django_db
 
@@ -23,8 +19,7 @@ SECRET_SESSION_KEY = "mfa.totp.secret"
 
 
 def current_code(secret: str) -> str:
-    counter = int(time.time()) // 30  # TOTP period
-    return format_hotp_value(hotp_value(secret, counter))
+    return current_totp_code(secret)
 
 
 def open_totp_activation(client):

@@ -3,7 +3,6 @@
 import datetime
 import json
 import re
-import time
 
 from django.test import RequestFactory
 from django.urls import reverse
@@ -12,7 +11,6 @@ from django.utils import timezone
 import pytest
 from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
-from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
 
 from accounts.security_log import REDACTED, log_event
 from incubator.enums import Phase
@@ -25,6 +23,7 @@ from tests.factories import (
     StartupFactory,
     TerritoryFactory,
     UserFactory,
+    current_totp_code,
 )
 from tests.payments.fake_stripe import checkout_session_object, make_event, sign
 
@@ -88,7 +87,7 @@ def test_failures_and_the_lockout_name_the_account_but_not_what_was_typed(client
 
 
 def current_code(secret):
-    return format_hotp_value(hotp_value(secret, int(time.time()) // 30))
+    return current_totp_code(secret)
 
 
 # allauth announces new factors (and e-mails the person) once they are committed, inside

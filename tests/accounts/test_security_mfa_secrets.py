@@ -7,9 +7,9 @@ from django.db import connection
 import pytest
 from allauth.mfa.models import Authenticator
 from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
-from allauth.mfa.totp.internal.auth import TOTP, format_hotp_value, generate_totp_secret, hotp_value
+from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 
-from tests.factories import UserFactory
+from tests.factories import UserFactory, current_totp_code
 
 pytestmark = pytest.mark.django_db
 
@@ -22,9 +22,7 @@ def stored_data(authenticator) -> dict:
 
 
 def current_code(secret: str) -> str:
-    import time
-
-    return format_hotp_value(hotp_value(secret, int(time.time()) // 30))
+    return current_totp_code(secret)
 
 
 def test_a_totp_secret_is_stored_encrypted_and_still_checks_codes():
