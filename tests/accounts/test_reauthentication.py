@@ -106,3 +106,18 @@ def test_an_account_with_nothing_to_ask_again_is_not_locked_out(client, mailoutb
 
     assert response.url == reverse("account_email")
     assert EmailAddress.objects.filter(user=agent, email=NEW_ADDRESS).exists()
+
+
+def test_the_address_page_with_a_change_pending_has_no_inline_style(client):
+    """The Content-Security-Policy refuses inline styles: allauth's hidden form for the
+    pending address used one, and the browser logged a violation on every visit."""
+    user = UserFactory()
+    EmailAddress.objects.create(user=user, email=NEW_ADDRESS, verified=False, primary=False)
+    client.force_login(user)
+
+    page = client.get(reverse("account_email")).text
+
+    assert NEW_ADDRESS in page
+    assert "Renvoyer le lien de confirmation" in page
+    assert '<form hidden id="pending-email"' in page
+    assert ' style="' not in page
