@@ -6,13 +6,24 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from accounts.security_log import log_event
-from accounts.services import account_delete, account_deletion_refusals, user_grant_role_groups
+from accounts.services import (
+    account_delete,
+    account_deletion_refusals,
+    user_grant_role_groups,
+    user_rights,
+)
 
 ROLE_HELP_TEXT = _(
     "Les rôles « Éditeur » et « Équipe de l’incubateur » donnent accès à l’administration "
     "Wagtail par le groupe « Editors » (pages, images, documents), ajouté à l’enregistrement. "
     "Le back-office des startups et des programmes demande en plus un groupe qui en donne "
     "les droits, ou le statut de superutilisateur."
+)
+
+
+# The fields whose change the security log records: what the account may do.
+RIGHTS_FIELDS = frozenset(
+    {"role", "is_active", "is_staff", "is_superuser", "groups", "user_permissions"}
 )
 
 
@@ -49,7 +60,17 @@ class UserAdmin(DjangoUserAdmin):
     def save_related(self, request, form, formsets, change):
         # After the form's own groups are saved, which would otherwise replace ours.
         super().save_related(request, form, formsets, change)
-        for group in user_grant_role_groups(user=form.instance):
+        added_groups = user_grant_role_groups(user=form.instance)
+        if not change or added_groups or RIGHTS_FIELDS.intersection(form.changed_data):
+            log_event(
+                "account_rights_changed",
+                request=request,
+                subject_id=form.instance.pk,
+                created=not change,
+                changed=sorted(RIGHTS_FIELDS.intersection(form.changed_data)),
+                **user_rights(form.instance),
+            )
+        for group in added_groups:
             self.message_user(
                 request,
                 gettext_now(

@@ -87,6 +87,17 @@ def user_grant_role_groups(*, user: User) -> list[Group]:
     return [group]
 
 
+def user_rights(user: User) -> dict:
+    """What the account may do, as the security log records it after an admin's edit."""
+    return {
+        "role": user.role,
+        "is_active": user.is_active,
+        "is_staff": user.is_staff,
+        "is_superuser": user.is_superuser,
+        "groups": sorted(user.groups.values_list("name", flat=True)),
+    }
+
+
 class AccountDeletionRefused(IncubatorError):
     """The account cannot be deleted yet: someone else must take over first."""
 

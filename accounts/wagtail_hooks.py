@@ -21,7 +21,12 @@ from wagtail.users.views.bulk_actions import DeleteBulkAction
 from wagtail.users.views.bulk_actions.user_bulk_action import UserBulkAction
 
 from accounts.security_log import log_event
-from accounts.services import AccountDeletionRefused, account_delete, account_deletion_refusals
+from accounts.services import (
+    AccountDeletionRefused,
+    account_delete,
+    account_deletion_refusals,
+    user_rights,
+)
 
 
 def _delete_accounts(request, users) -> None:
@@ -34,6 +39,30 @@ def _delete_accounts(request, users) -> None:
                     "account_deleted", request=request, user=user, deleted_by=request.user.pk
                 )
             )
+
+
+@hooks.register("after_create_user")
+def log_created_account(request, user):
+    log_event(
+        "account_rights_changed",
+        request=request,
+        subject_id=user.pk,
+        created=True,
+        **user_rights(user),
+    )
+
+
+@hooks.register("after_edit_user")
+def log_edited_account(request, user):
+    # Wagtail's form may change the groups, the active and superuser flags: the log keeps
+    # the rights as they are after the edit, and who made it.
+    log_event(
+        "account_rights_changed",
+        request=request,
+        subject_id=user.pk,
+        created=False,
+        **user_rights(user),
+    )
 
 
 @hooks.register("before_delete_user")

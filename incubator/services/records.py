@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
+from accounts.security_log import log_event
 from incubator.enums import (
     ExperimentOutcome,
     IndicatorDirection,
@@ -377,9 +378,21 @@ def startup_update_profile(
         changes["visibility"] = visibility
     if not changes:
         return startup
+    previous_visibility = startup.visibility
     for name, value in changes.items():
         setattr(startup, name, value)
     startup._history_user = actor  # django-simple-history attributes the edit
     startup.save(update_fields=[*changes, "updated"])
     startup_touch(startup, after=startup)
+    if startup.visibility != previous_visibility:
+        # Making a startup public (or private) changes who may read all its records.
+        transaction.on_commit(
+            lambda: log_event(
+                "startup_visibility_changed",
+                user=actor,
+                startup_id=startup.pk,
+                before=previous_visibility,
+                after=startup.visibility,
+            )
+        )
     return startup

@@ -1,6 +1,8 @@
 """The role set in the admin brings the Wagtail group it needs: « Équipe » and « Éditeur »
 reach the Wagtail admin without anyone having to remember the group."""
 
+import json
+
 from django.contrib.auth.models import Group
 from django.urls import reverse
 
@@ -73,3 +75,58 @@ def test_the_role_field_says_what_it_gives_in_the_admin(superuser_client):
     page = superuser_client.get(reverse("admin:accounts_user_change", args=[UserFactory().pk]))
 
     assert "donnent accès à l’administration Wagtail par le groupe « Editors »" in page.text
+
+
+@pytest.fixture
+def events(caplog):
+    caplog.set_level("INFO", logger="security")
+
+    def read(name):
+        entries = [json.loads(r.getMessage()) for r in caplog.records if r.name == "security"]
+        return [entry for entry in entries if entry["event"] == name]
+
+    return read
+
+
+def test_a_change_of_rights_in_the_django_admin_is_logged_with_who(superuser_client, events):
+    person = UserFactory()
+    admin = superuser_client.session["_auth_user_id"]
+
+    change_role(superuser_client, person, Role.STAFF)
+
+    (entry,) = events("account_rights_changed")
+    assert entry["user_id"] == int(admin)
+    assert entry["details"]["subject_id"] == person.pk
+    assert entry["details"]["changed"] == ["role"]
+    assert entry["details"]["role"] == Role.STAFF
+    assert entry["details"]["groups"] == ["Editors"]
+
+
+def test_saving_a_user_without_changing_rights_logs_nothing(superuser_client, events):
+    person = UserFactory()
+    change_role(superuser_client, person, person.role)
+
+    assert events("account_rights_changed") == []
+
+
+def test_an_edit_in_the_wagtail_admin_is_logged_with_the_rights_after_it(superuser_client, events):
+    person = UserFactory(first_name="Lou", last_name="Martin")
+    moderators = Group.objects.get(name="Moderators")
+
+    response = superuser_client.post(
+        reverse("wagtailusers_users:edit", args=[person.pk]),
+        {
+            "email": person.email,
+            "first_name": "Lou",
+            "last_name": "Martin",
+            "is_active": "on",
+            "is_superuser": "on",
+            "groups": [moderators.pk],
+        },
+    )
+
+    assert response.status_code == 302
+    (entry,) = events("account_rights_changed")
+    assert entry["details"]["subject_id"] == person.pk
+    assert entry["details"]["is_superuser"] is True
+    assert entry["details"]["groups"] == ["Moderators"]

@@ -166,3 +166,17 @@ def test_an_admin_spreadsheet_export_is_logged(client, settings, events, list_ur
     [export] = events("export_downloaded")
     assert export["user_id"] == staff.pk
     assert export["details"] == {"export": f"admin:{label}", "format": "csv"}
+
+
+def test_making_a_startup_public_or_private_is_logged_with_who(
+    coach, events, django_capture_on_commit_callbacks
+):
+    startup = StartupFactory(visibility="private")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.startup_update_profile(startup=startup, actor=coach, visibility="public")
+        services.startup_update_profile(startup=startup, actor=coach, pitch="Un pitch revu")
+
+    (entry,) = events("startup_visibility_changed")
+    assert entry["user_id"] == coach.pk
+    assert entry["details"] == {"startup_id": startup.pk, "before": "private", "after": "public"}
