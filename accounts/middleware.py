@@ -95,11 +95,18 @@ class SessionTimeoutMiddleware:
         return self.get_response(request)
 
 
+# Private areas where a 404 answers "not yours" as often as "no such thing": another
+# territory's contribution, a private startup, a report of someone else.
+PRIVATE_PREFIXES = ("/espace/", "/paiements/", "/admin/", "/comptes/")
+
+
 class SecurityLogMiddleware:
-    """Log every refused request (403) and every rate-limited one (429).
+    """Log every refused request (403), every rate-limited one (429), and a signed-in
+    person's 404 in the private areas, where probing for other people's ids shows.
 
     Whatever refused it, a PermissionDenied turned into a 403 page, a view, the API or
-    the CSRF check: the response users see is left as it is.
+    the CSRF check: the response users see is left as it is. Public pages' 404s are
+    typos and crawlers: not logged.
     """
 
     def __init__(self, get_response):
@@ -111,4 +118,10 @@ class SecurityLogMiddleware:
             log_event("permission_denied", request=request, outcome="denied", method=request.method)
         elif response.status_code == 429:
             log_event("rate_limited", request=request, outcome="denied", method=request.method)
+        elif (
+            response.status_code == 404
+            and request.user.is_authenticated
+            and request.path.startswith(PRIVATE_PREFIXES)
+        ):
+            log_event("not_found", request=request, outcome="denied", method=request.method)
         return response

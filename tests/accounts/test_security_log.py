@@ -4,7 +4,7 @@ import datetime
 import json
 import re
 
-from django.test import RequestFactory
+from django.test import Client, RequestFactory
 from django.urls import reverse
 from django.utils import timezone
 
@@ -146,6 +146,23 @@ def test_a_refused_page_is_logged_and_still_shows_the_usual_403(client, events):
     assert denied["user_id"] == agent.pk and denied["outcome"] == "denied"
     assert denied["path"] == reverse("workspace:board")
     assert denied["details"] == {"method": "GET"}
+
+
+def test_probing_a_private_startup_by_its_address_is_logged(client, events):
+    """A private startup is a 404 to outsiders, so that its existence does not leak; the
+    log still shows someone trying addresses."""
+    hidden = StartupFactory(visibility="private")
+    outsider = UserFactory()
+    client.force_login(outsider)
+
+    response = client.get(reverse("workspace:startup_detail", args=[hidden.slug]))
+    client.get("/une-page-publique-qui-n-existe-pas/")
+    Client().get(reverse("workspace:startup_detail", args=["inconnue"]))  # anonymous: login
+
+    assert response.status_code == 404
+    [probe] = events("not_found")
+    assert probe["user_id"] == outsider.pk and probe["outcome"] == "denied"
+    assert probe["path"] == reverse("workspace:startup_detail", args=[hidden.slug])
 
 
 def test_a_rate_limited_request_is_logged(client, events, settings):
