@@ -9,6 +9,8 @@ checked that the administrator may delete these users (`user_can_delete_user`) b
 this code runs.
 """
 
+import functools
+
 from django.contrib import messages
 from django.db import transaction
 from django.shortcuts import redirect
@@ -41,28 +43,20 @@ def _delete_accounts(request, users) -> None:
             )
 
 
-@hooks.register("after_create_user")
-def log_created_account(request, user):
-    log_event(
-        "account_rights_changed",
-        request=request,
-        subject_id=user.pk,
-        created=True,
-        **user_rights(user),
-    )
-
-
-@hooks.register("after_edit_user")
-def log_edited_account(request, user):
+def log_account_rights(request, user, *, created: bool):
     # Wagtail's form may change the groups, the active and superuser flags: the log keeps
     # the rights as they are after the edit, and who made it.
     log_event(
         "account_rights_changed",
         request=request,
         subject_id=user.pk,
-        created=False,
+        created=created,
         **user_rights(user),
     )
+
+
+hooks.register("after_create_user", functools.partial(log_account_rights, created=True))
+hooks.register("after_edit_user", functools.partial(log_account_rights, created=False))
 
 
 @hooks.register("before_delete_user")

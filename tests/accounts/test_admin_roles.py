@@ -1,8 +1,6 @@
 """The role set in the admin brings the Wagtail group it needs: « Équipe » and « Éditeur »
 reach the Wagtail admin without anyone having to remember the group."""
 
-import json
-
 from django.contrib.auth.models import Group
 from django.urls import reverse
 
@@ -77,24 +75,15 @@ def test_the_role_field_says_what_it_gives_in_the_admin(superuser_client):
     assert "donnent accès à l’administration Wagtail par le groupe « Editors »" in page.text
 
 
-@pytest.fixture
-def events(caplog):
-    caplog.set_level("INFO", logger="security")
-
-    def read(name):
-        entries = [json.loads(r.getMessage()) for r in caplog.records if r.name == "security"]
-        return [entry for entry in entries if entry["event"] == name]
-
-    return read
-
-
-def test_a_change_of_rights_in_the_django_admin_is_logged_with_who(superuser_client, events):
+def test_a_change_of_rights_in_the_django_admin_is_logged_with_who(
+    superuser_client, security_events
+):
     person = UserFactory()
     admin = superuser_client.session["_auth_user_id"]
 
     change_role(superuser_client, person, Role.STAFF)
 
-    (entry,) = events("account_rights_changed")
+    (entry,) = security_events("account_rights_changed")
     assert entry["user_id"] == int(admin)
     assert entry["details"]["subject_id"] == person.pk
     assert entry["details"]["changed"] == ["role"]
@@ -102,14 +91,16 @@ def test_a_change_of_rights_in_the_django_admin_is_logged_with_who(superuser_cli
     assert entry["details"]["groups"] == ["Editors"]
 
 
-def test_saving_a_user_without_changing_rights_logs_nothing(superuser_client, events):
+def test_saving_a_user_without_changing_rights_logs_nothing(superuser_client, security_events):
     person = UserFactory()
     change_role(superuser_client, person, person.role)
 
-    assert events("account_rights_changed") == []
+    assert security_events("account_rights_changed") == []
 
 
-def test_an_edit_in_the_wagtail_admin_is_logged_with_the_rights_after_it(superuser_client, events):
+def test_an_edit_in_the_wagtail_admin_is_logged_with_the_rights_after_it(
+    superuser_client, security_events
+):
     person = UserFactory(first_name="Lou", last_name="Martin")
     moderators = Group.objects.get(name="Moderators")
 
@@ -126,7 +117,7 @@ def test_an_edit_in_the_wagtail_admin_is_logged_with_the_rights_after_it(superus
     )
 
     assert response.status_code == 302
-    (entry,) = events("account_rights_changed")
+    (entry,) = security_events("account_rights_changed")
     assert entry["details"]["subject_id"] == person.pk
     assert entry["details"]["is_superuser"] is True
     assert entry["details"]["groups"] == ["Moderators"]

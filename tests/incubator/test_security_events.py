@@ -2,7 +2,6 @@
 in the security log, with who did it; a refused attempt leaves no "success" line."""
 
 import datetime
-import json
 
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -18,18 +17,6 @@ from tests.factories import StartupFactory, TerritoryFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 PDF = b"%PDF-1.4\nrapport\n%%EOF\n"
-
-
-@pytest.fixture
-def events(caplog):
-    """The parsed JSON lines of the security log with this event name."""
-    caplog.set_level("INFO", logger="security")
-
-    def read(name):
-        entries = [json.loads(r.getMessage()) for r in caplog.records if r.name == "security"]
-        return [entry for entry in entries if entry["event"] == name]
-
-    return read
 
 
 @pytest.fixture
@@ -60,15 +47,15 @@ def report(coach):
 
 
 def test_publishing_and_withdrawing_a_report_are_logged_with_who(
-    client, coach, report, events, django_capture_on_commit_callbacks
+    client, coach, report, security_events, django_capture_on_commit_callbacks
 ):
     client.force_login(coach)
     with django_capture_on_commit_callbacks(execute=True):
         client.post(reverse("workspace:report_publish", args=[report.pk]))
         client.post(reverse("workspace:report_unpublish", args=[report.pk]))
 
-    [published] = events("report_published")
-    [withdrawn] = events("report_unpublished")
+    [published] = security_events("report_published")
+    [withdrawn] = security_events("report_unpublished")
     for entry in (published, withdrawn):
         assert entry["user_id"] == coach.pk and entry["outcome"] == "success"
         assert entry["details"] == {
@@ -78,21 +65,21 @@ def test_publishing_and_withdrawing_a_report_are_logged_with_who(
         }
 
 
-def test_a_refused_publication_is_not_logged(coach, report, events):
+def test_a_refused_publication_is_not_logged(coach, report, security_events):
     Report.objects.filter(pk=report.pk).update(is_public=False)
     report.refresh_from_db()
     with pytest.raises(IncubatorError):
         services.report_publish(report, user=coach)
-    assert events("report_published") == []
+    assert security_events("report_published") == []
 
 
-def test_downloading_a_private_report_is_logged(client, coach, report, events):
+def test_downloading_a_private_report_is_logged(client, coach, report, security_events):
     client.force_login(coach)
     response = client.get(reverse("workspace:report_pdf", args=[report.pk]))
 
     assert b"".join(response.streaming_content) == PDF
     response.close()
-    [download] = events("report_downloaded")
+    [download] = security_events("report_downloaded")
     assert download["user_id"] == coach.pk
     assert download["path"] == reverse("workspace:report_pdf", args=[report.pk])
     assert download["details"] == {
@@ -104,14 +91,14 @@ def test_downloading_a_private_report_is_logged(client, coach, report, events):
 
 
 def test_a_report_download_refused_to_an_outsider_is_not_logged_as_a_download(
-    client, report, events
+    client, report, security_events
 ):
     client.force_login(UserFactory())
     assert client.get(reverse("workspace:report_pdf", args=[report.pk])).status_code == 404
-    assert events("report_downloaded") == []
+    assert security_events("report_downloaded") == []
 
 
-def test_downloading_a_commitment_letter_is_logged(client, settings, events):
+def test_downloading_a_commitment_letter_is_logged(client, settings, security_events):
     startup, agent = StartupFactory(), UserFactory()
     Membership.objects.create(startup=startup, user=agent, role=MembershipRole.AGENT)
     sponsorship = Sponsorship.objects.create(
@@ -124,26 +111,26 @@ def test_downloading_a_commitment_letter_is_logged(client, settings, events):
     assert b"".join(response.streaming_content) == PDF
     response.close()
 
-    [download] = events("commitment_downloaded")
+    [download] = security_events("commitment_downloaded")
     assert download["user_id"] == agent.pk
     assert download["details"] == {"sponsorship_id": sponsorship.pk}
 
 
-def test_the_board_csv_export_is_logged_with_its_row_count(client, coach, events):
+def test_the_board_csv_export_is_logged_with_its_row_count(client, coach, security_events):
     for name in ("Cantine", "Mobilité"):
         StartupFactory(name=name).incubator.coaches.add(coach)
     client.force_login(coach)
     assert client.get(reverse("workspace:board_csv")).status_code == 200
 
-    [export] = events("export_downloaded")
+    [export] = security_events("export_downloaded")
     assert export["user_id"] == coach.pk
     assert export["details"] == {"export": "board_csv", "rows": 2}
 
 
-def test_a_refused_board_export_is_not_logged(client, events):
+def test_a_refused_board_export_is_not_logged(client, security_events):
     client.force_login(UserFactory())
     assert client.get(reverse("workspace:board_csv")).status_code == 403
-    assert events("export_downloaded") == []
+    assert security_events("export_downloaded") == []
 
 
 @pytest.mark.parametrize(
@@ -153,23 +140,23 @@ def test_a_refused_board_export_is_not_logged(client, events):
         ("wagtailsnippets_programs_contribution:list", "programs.contribution"),
     ],
 )
-def test_an_admin_spreadsheet_export_is_logged(client, settings, events, list_url, label):
+def test_an_admin_spreadsheet_export_is_logged(client, settings, security_events, list_url, label):
     settings.MFA_REQUIRED_FOR_PRIVILEGED = False
     staff = UserFactory(superuser=True)
     client.force_login(staff)
     assert client.get(reverse(list_url)).status_code == 200
-    assert events("export_downloaded") == []  # reading the list is not an export
+    assert security_events("export_downloaded") == []  # reading the list is not an export
 
     response = client.get(reverse(list_url), {"export": "csv"})
 
     assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
-    [export] = events("export_downloaded")
+    [export] = security_events("export_downloaded")
     assert export["user_id"] == staff.pk
     assert export["details"] == {"export": f"admin:{label}", "format": "csv"}
 
 
 def test_making_a_startup_public_or_private_is_logged_with_who(
-    coach, events, django_capture_on_commit_callbacks
+    coach, security_events, django_capture_on_commit_callbacks
 ):
     startup = StartupFactory(visibility="private")
 
@@ -177,6 +164,6 @@ def test_making_a_startup_public_or_private_is_logged_with_who(
         services.startup_update_profile(startup=startup, actor=coach, visibility="public")
         services.startup_update_profile(startup=startup, actor=coach, pitch="Un pitch revu")
 
-    (entry,) = events("startup_visibility_changed")
+    (entry,) = security_events("startup_visibility_changed")
     assert entry["user_id"] == coach.pk
     assert entry["details"] == {"startup_id": startup.pk, "before": "private", "after": "public"}

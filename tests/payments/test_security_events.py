@@ -2,7 +2,6 @@
 security log once committed, and a refused one writes nothing there."""
 
 import datetime
-import json
 
 import pytest
 
@@ -15,18 +14,6 @@ from tests.factories import CohortFactory, StartupFactory, TerritoryFactory, Use
 pytestmark = pytest.mark.django_db
 
 TODAY = datetime.date(2026, 3, 10)
-
-
-@pytest.fixture
-def events(caplog):
-    """The parsed JSON lines of the security log with this event name."""
-    caplog.set_level("INFO", logger="security")
-
-    def read(name):
-        entries = [json.loads(r.getMessage()) for r in caplog.records if r.name == "security"]
-        return [entry for entry in entries if entry["event"] == name]
-
-    return read
 
 
 @pytest.fixture
@@ -52,14 +39,14 @@ def record(contribution, staff, amount_cents):
 
 
 def test_a_transfer_recorded_by_staff_is_logged_with_who_and_how_much(
-    contribution, events, django_capture_on_commit_callbacks
+    contribution, security_events, django_capture_on_commit_callbacks
 ):
     staff = UserFactory(staff=True)
     with django_capture_on_commit_callbacks(execute=True):
         partial = record(contribution, staff, 2_000_00)
         rest = record(contribution, staff, 10_000_00)
 
-    first, second = events("payment")
+    first, second = security_events("payment")
     assert first["user_id"] == staff.pk and first["outcome"] == PaymentStatus.SUCCEEDED
     assert first["details"] == {
         "source": "manual",
@@ -73,14 +60,16 @@ def test_a_transfer_recorded_by_staff_is_logged_with_who_and_how_much(
     assert second["details"]["contribution_status"] == "paid"
 
 
-def test_a_refused_transfer_is_not_logged(contribution, events, django_capture_on_commit_callbacks):
+def test_a_refused_transfer_is_not_logged(
+    contribution, security_events, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=True), pytest.raises(InvalidValue):
         record(contribution, UserFactory(staff=True), 99_000_00)
-    assert events("payment") == []
+    assert security_events("payment") == []
 
 
 def test_a_disputed_payment_accepted_by_staff_is_logged(
-    contribution, events, django_capture_on_commit_callbacks
+    contribution, security_events, django_capture_on_commit_callbacks
 ):
     payment = Payment.objects.create(
         contribution=contribution,
@@ -93,20 +82,20 @@ def test_a_disputed_payment_accepted_by_staff_is_logged(
     with django_capture_on_commit_callbacks(execute=True):
         billing.payment_accept_disputed(payment, by=staff, note="Montant vérifié avec la banque.")
 
-    [accepted] = events("payment_accepted")
+    [accepted] = security_events("payment_accepted")
     assert accepted["user_id"] == staff.pk and accepted["outcome"] == PaymentStatus.SUCCEEDED
     assert accepted["details"]["payment_id"] == payment.pk
     assert accepted["details"]["contribution_status"] == "paid"
 
 
 def test_a_contribution_cancelled_by_staff_is_logged(
-    contribution, events, django_capture_on_commit_callbacks
+    contribution, security_events, django_capture_on_commit_callbacks
 ):
     staff = UserFactory(staff=True)
     with django_capture_on_commit_callbacks(execute=True):
         billing.contribution_cancel(contribution, by=staff, reason="Appelée deux fois.")
 
-    [cancelled] = events("contribution_cancelled")
+    [cancelled] = security_events("contribution_cancelled")
     assert cancelled["user_id"] == staff.pk
     assert cancelled["details"] == {
         "contribution_id": contribution.pk,
