@@ -35,6 +35,14 @@ class PhaseDecisionForm(forms.Form):
         label=gettext_lazy("Justification"), widget=forms.Textarea(attrs={"rows": 4})
     )
 
+    def __init__(self, *args, startup=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if startup is not None:  # only the phases the service would accept
+            possible = services.phase_decision_targets(startup.phase)
+            self.fields["to_phase"].choices = [
+                (value, label) for value, label in Phase.choices if value in possible
+            ]
+
 
 def startup_phase(request, pk):
     """Record a phase decision (or, for staff, reopen a finished startup)."""
@@ -45,6 +53,7 @@ def startup_phase(request, pk):
     form = PhaseDecisionForm(
         request.POST or None,
         initial={"to_phase": suggested[0] if suggested else Phase.INVESTIGATION},
+        startup=startup,
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data

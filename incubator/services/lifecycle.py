@@ -19,6 +19,7 @@ from incubator import notifications, public_cache
 from incubator.enums import (
     ALLOWED_TRANSITIONS,
     PHASE_ORDER,
+    PIVOT_TRANSITIONS,
     TERMINAL_PHASES,
     FailureReason,
     FailureScope,
@@ -52,6 +53,7 @@ __all__ = [
     "startup_change_phase",
     "startup_reopen",
     "next_phases",
+    "phase_decision_targets",
     "previous_phase",
     "review_decisions_for",
     "review_require_possible",
@@ -311,6 +313,14 @@ def startup_reopen(
 def next_phases(phase: Phase) -> list[Phase]:
     """Where `advance` may lead from `phase` (two choices after consolidation)."""
     return [p for p in ALLOWED_TRANSITIONS[phase] if p != Phase.ABANDONED]
+
+
+def phase_decision_targets(phase: Phase) -> set[Phase]:
+    """Every phase a decision may lead to from `phase`: advance, abandon, pivot back, or,
+    for a finished startup, a reopening into a running phase."""
+    if phase in TERMINAL_PHASES:
+        return set(PHASE_ORDER)
+    return ALLOWED_TRANSITIONS[phase] | PIVOT_TRANSITIONS.get(phase, set())
 
 
 def previous_phase(phase: Phase) -> Phase | None:

@@ -1,6 +1,7 @@
 """The Wagtail back-office: lists with filters, phase changes through the service, no deletion."""
 
 import datetime
+import re
 
 from django.urls import reverse
 from django.utils import timezone
@@ -97,6 +98,21 @@ def test_phase_change_from_the_admin_goes_through_the_service(staff_client):
     startup.refresh_from_db()
     assert startup.phase == Phase.CONSTRUCTION
     assert startup.transitions.last().decided_by.is_superuser
+
+
+def test_the_admin_phase_form_offers_only_the_possible_phases(staff_client):
+    startup = StartupFactory(started_on=datetime.date(2024, 1, 15))  # in investigation
+    url = reverse("wagtailsnippets_incubator_startup:phase", args=[startup.pk])
+
+    offered = re.findall(r'<option value="([a-z]+)"', staff_client.get(url).text)
+    assert set(offered) == {Phase.CONSTRUCTION, Phase.ABANDONED}
+
+    skipped = staff_client.post(
+        url, {"to_phase": Phase.CONSOLIDATION, "on": "2024-05-01", "rationale": "Trop vite"}
+    )
+    assert skipped.status_code == 200
+    assert "Sélectionnez un choix valide" in skipped.text
+    assert startup.transitions.count() == 1
 
 
 def test_a_coach_cannot_use_the_back_office_phase_view(client):
