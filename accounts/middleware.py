@@ -25,6 +25,9 @@ MFA_SETUP_URL_NAMES = frozenset(
         "account_confirm_email",
         "account_email_verification_sent",
         "set_language",
+        # Machines' endpoints, not pages: a browser's CSP report, a load balancer's probe.
+        "csp_report",
+        "health",
     }
 )
 

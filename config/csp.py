@@ -6,8 +6,10 @@ What the settings cannot say statically is added here, per response:
   that redirect too;
 - a view that lets same-origin pages frame it (Wagtail's preview panel) gets
   `frame-ancestors 'self'` instead of 'none', as its X-Frame-Options already says;
-- the Wagtail admin (see `nonce_wagtail_initialisers`);
-- the API's Swagger UI page, whose template holds a fixed <style> element.
+- the Wagtail admin (see `nonce_wagtail_initialisers`), and its image edit page's focal
+  point chooser (see `JCROP_TOUCH_PROBE`);
+- the API's Swagger UI page, whose template holds a fixed <style> element;
+- the Reporting-Endpoints header that `report-to` names (config/csp_report.py).
 """
 
 import base64
@@ -21,11 +23,18 @@ from django.conf import settings
 from django.template.loader import get_template
 from django.urls import reverse
 
-from csp.constants import HEADER, NONCE, SELF, UNSAFE_INLINE
+from csp.constants import HEADER, NONCE, SELF, UNSAFE_HASHES, UNSAFE_INLINE
 from csp.middleware import CSPMiddleware, PolicyParts
 
 STRIPE_CHECKOUT_ORIGIN = "https://checkout.stripe.com"
 SWAGGER_UI_TEMPLATE = "drf_spectacular/swagger_ui.html"
+# Jcrop, the focal point chooser of Wagtail's image edit page, tells touch screens apart by
+# setting `ontouchstart`, `ontouchmove` and `ontouchend` to this inert handler on a detached
+# element: blocked, each logs a violation and touch dragging is off. This exact text, and
+# nothing else, is let through by its hash ('unsafe-hashes' extends hashes to handler
+# attributes), on that page only.
+JCROP_TOUCH_PROBE = "return;"
+IMAGE_EDIT_VIEW = "wagtailimages:edit"
 
 # Wagtail 8's admin still starts some widgets with an inline script: one call with literal
 # arguments (choosers, date pickers, inline panels; wagtail/wagtail#12940). Those, and only
@@ -99,14 +108,18 @@ def nonce_wagtail_initialisers(html: str, nonce: str) -> str:
     return _INLINE_SCRIPT.sub(with_nonce, html)
 
 
+def source_hash(code: str) -> str:
+    """The CSP source expression that allows exactly `code`."""
+    return f"'sha256-{base64.b64encode(hashlib.sha256(code.encode()).digest()).decode()}'"
+
+
 @functools.cache
 def swagger_ui_style_hash() -> str | None:
     """The CSP hash of the <style> element in drf-spectacular's Swagger UI page, if any."""
     source = get_template(SWAGGER_UI_TEMPLATE).template.source
     if not (style := re.search(r"<style>(.*?)</style>", source, re.DOTALL)):
         return None
-    digest = base64.b64encode(hashlib.sha256(style[1].encode()).digest()).decode()
-    return f"'sha256-{digest}'"
+    return source_hash(style[1])
 
 
 def _is_wagtail_admin_page(request, response) -> bool:
@@ -128,7 +141,11 @@ class ContentSecurityPolicyMiddleware(CSPMiddleware):
             response.content = nonce_wagtail_initialisers(html, str(request.csp_nonce))
             if response.has_header("Content-Length"):  # set by CommonMiddleware, further in
                 response["Content-Length"] = str(len(response.content))
-        return super().process_response(request, response)
+        response = super().process_response(request, response)
+        if HEADER in response:
+            group = settings.CONTENT_SECURITY_POLICY["DIRECTIVES"]["report-to"]
+            response.headers.setdefault("Reporting-Endpoints", f'{group}="{reverse("csp_report")}"')
+        return response
 
     def get_policy_parts(self, request, response, report_only=False) -> PolicyParts:
         parts = super().get_policy_parts(request, response, report_only)
@@ -143,6 +160,8 @@ class ContentSecurityPolicyMiddleware(CSPMiddleware):
             update["style-src-elem"] = [SELF, UNSAFE_INLINE]
             # Thumbnails of the images being uploaded, before they are sent.
             update["img-src"] = [*update.get("img-src", []), "blob:"]
+            if getattr(request.resolver_match, "view_name", None) == IMAGE_EDIT_VIEW:
+                update["script-src"] += [UNSAFE_HASHES, source_hash(JCROP_TOUCH_PROBE)]
         if getattr(response, "template_name", None) == SWAGGER_UI_TEMPLATE and (
             style_hash := swagger_ui_style_hash()
         ):

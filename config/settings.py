@@ -703,6 +703,10 @@ CONTENT_SECURITY_POLICY = {
         "base-uri": [_CSP_SELF],
         "form-action": [_CSP_SELF],
         "frame-ancestors": ["'none'"],
+        # Browsers report what the policy blocks to config.csp_report (its URL, checked
+        # by a test); "csp" names it in the Reporting-Endpoints header config.csp adds.
+        "report-uri": ["/csp-report/"],
+        "report-to": "csp",
     }
 }
 # The admin's check for a new Wagtail release calls releases.wagtail.org: blocked by

@@ -13,6 +13,7 @@ from wagtail.documents import urls as wagtaildocs_urls
 
 from accounts import views as account_views
 from cms import views as cms_views
+from config.csp_report import csp_report
 from config.health import health
 from incubator.views import calendar as calendar_views
 from programs.views import payments as payment_views
@@ -41,6 +42,7 @@ urlpatterns = [
     path("robots.txt", cms_views.robots_txt, name="robots_txt"),
     path(".well-known/security.txt", cms_views.security_txt, name="security_txt"),
     path("sante/", health, name="health"),  # for load balancers and monitoring
+    path("csp-report/", csp_report, name="csp_report"),  # see config/csp_report.py
     # A coach's committee calendar, at a private token URL for calendar apps (no session).
     path("calendrier/<slug:token>.ics", calendar_views.calendar_feed, name="calendar_feed"),
 ]

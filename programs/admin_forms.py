@@ -12,6 +12,10 @@ class CallForProjectsAdminForm(WagtailAdminModelForm):
     def is_valid(self):
         if not super().is_valid():
             return False
+        if self.instance.pk is None:
+            # A new call: nothing answered yet (and its questions are not in the database,
+            # where the query below would look).
+            return True
         questions = self.formsets["questions"]
         answered = set(
             questions.queryset.filter(answers__isnull=False).values_list("pk", flat=True)

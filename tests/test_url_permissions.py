@@ -230,6 +230,9 @@ ROWS = {
         Row("health", lambda w: reverse("health"), PUBLIC),  # says "ok", nothing more
         # A 404 until the operator names a contact (tests/cms/test_robots.py); public then.
         Row("security_txt", lambda w: reverse("security_txt"), GONE),
+        # Browsers post CSP reports with or without a session; a form post is not one.
+        Row("csp_report", lambda w: reverse("csp_report"), GET_NOT_ALLOWED),
+        Row("csp_report", lambda w: reverse("csp_report"), (415,) * 10, method="post"),
         # The token is the credential: calendar apps have no session.
         Row("calendar_feed", lambda w: reverse("calendar_feed", args=[w.calendar_token]), PUBLIC),
         Row("calendar_feed", lambda w: reverse("calendar_feed", args=["jeton-inconnu"]), GONE),
