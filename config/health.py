@@ -29,10 +29,15 @@ def database_ok() -> bool:
 
 
 def cache_ok() -> bool:
-    key, value = "health-check", uuid.uuid4().hex
+    # A key of its own: two probes at once (two load balancers) must not read each
+    # other's value and report a sound cache as broken.
+    value = uuid.uuid4().hex
+    key = f"health-check:{value}"
     try:
         cache.set(key, value, timeout=10)
-        return cache.get(key) == value
+        kept = cache.get(key) == value
+        cache.delete(key)
+        return kept
     except Exception:  # any backend's error (Redis down, full disk…) means "not ok"
         logger.warning("Health check: the cache does not answer", exc_info=True)
         return False
